@@ -55,8 +55,12 @@ AtomicFile::AtomicFile(fs::path destination) : dest_(std::move(destination)) {
                         " is not writable (" + std::strerror(errno) + ")",
                     dest_.string());
     // Keep the extension so that format-guessing writers (FFmpeg muxers, imwrite) still work.
-    temp_ = dir / ("." + dest_.stem().string() + ".part-" + uniqueSuffix() +
-                   dest_.extension().string());
+    std::string name = ".";
+    name += dest_.stem().string();
+    name += ".part-";
+    name += uniqueSuffix();
+    name += dest_.extension().string();
+    temp_ = dir / name;
 }
 
 AtomicFile::~AtomicFile() {
