@@ -40,10 +40,13 @@ std::string prefix(const std::string& methodName) {
 }
 
 std::string joinChoices(const std::vector<std::string>& c) {
-    std::string s = "{";
-    for (size_t i = 0; i < c.size(); ++i)
-        s += (i ? ", " : "") + c[i];
-    return s + "}";
+    std::string s(1, '{');
+    for (size_t i = 0; i < c.size(); ++i) {
+        if (i) s += ", ";
+        s += c[i];
+    }
+    s += '}';
+    return s;
 }
 
 } // namespace
@@ -135,8 +138,14 @@ std::string ParamSpec::defaultAsText() const {
 std::string ParamSpec::rangeAsText() const {
     switch (type) {
     case Int:
-    case Double:
-        return "[" + fmtNum(min) + ", " + fmtNum(max) + "]";
+    case Double: {
+        std::string s(1, '[');
+        s += fmtNum(min);
+        s += ", ";
+        s += fmtNum(max);
+        s += ']';
+        return s;
+    }
     case Choice:
         return joinChoices(choices);
     default:

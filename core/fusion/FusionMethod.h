@@ -128,7 +128,7 @@ public:
     // Frame `index` of both modalities (8-bit, BGR or grey, equal size).
     virtual void read(int index, cv::Mat& ir, cv::Mat& vi) = 0;
     // A name for frame `index` (the input file name for folders, "" otherwise).
-    virtual std::string frameName(int index) const { return {}; }
+    virtual std::string frameName(int /*index*/) const { return {}; }
 };
 
 // In-memory pair sequence (tests, small clips, the GUI's cache).
