@@ -7,6 +7,7 @@
 
 #include "core/common/Error.h"
 #include "core/io/FrameSequence.h"
+#include "core/io/VideoReader.h"
 
 namespace vf::io {
 
@@ -41,7 +42,7 @@ std::unique_ptr<FrameSource> openSource(const std::filesystem::path& path) {
         throw Error(ErrorCode::NotFound, "'" + pathString(path) + "' does not exist",
                     pathString(path));
     if (std::filesystem::is_directory(st)) return std::make_unique<FrameSequence>(path);
-    throw Error(ErrorCode::Unsupported, "video reading is not built yet: " + pathString(path));
+    return std::make_unique<VideoReader>(path);
 }
 
 namespace {

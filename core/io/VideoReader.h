@@ -55,6 +55,7 @@ public:
     int64_t seeksDone() const;
 
 private:
+    VideoReader(const VideoReader& other, int); // clone: shares the index, own decoder
     struct Impl;
     std::unique_ptr<Impl> d;
 };
