@@ -1,0 +1,267 @@
+// Shared filters of the classical fusion methods: box/Gaussian helpers, the grey guided
+// filter, the Paris-Durand bilateral grid and the cross bilateral filter.
+#if defined(__GNUC__) && !defined(__clang__)
+// Lets GCC vectorise the branch-free expNeg() loops (no floating-point traps are enabled).
+#pragma GCC optimize("no-trapping-math")
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "core/fusion/classical/Classical.h"
+#include "core/fusion/classical/Detail.h"
+
+namespace vf::fusion::classical {
+
+namespace detail {
+
+cv::Mat boxMean(const cv::Mat& src, int r) {
+    cv::Mat dst;
+    cv::boxFilter(src, dst, CV_32F, cv::Size(2 * r + 1, 2 * r + 1), cv::Point(-1, -1), true,
+                  cv::BORDER_REFLECT);
+    return dst;
+}
+
+cv::Mat gaussian(const cv::Mat& src, double sigma, int halfWidth, int border) {
+    cv::Mat dst;
+    if (halfWidth <= 0 || sigma <= 0) return src.clone();
+    if (halfWidth <= 60) {
+        cv::Mat k = cv::getGaussianKernel(2 * halfWidth + 1, sigma, CV_32F);
+        cv::sepFilter2D(src, dst, CV_32F, k, k, cv::Point(-1, -1), 0, border);
+        return dst;
+    }
+    // Four box passes of width w have variance 4 (w^2 - 1) / 12 = sigma^2. (The MATLAB kernel
+    // is truncated at 3 sigma; the cascade is not, a difference below 1% of the peak.)
+    int w = static_cast<int>(std::lround(std::sqrt(3.0 * sigma * sigma + 1.0)));
+    if (w % 2 == 0) ++w;
+    dst = src;
+    for (int i = 0; i < 4; ++i) {
+        cv::Mat t;
+        cv::boxFilter(dst, t, CV_32F, cv::Size(w, w), cv::Point(-1, -1), true, border);
+        dst = t;
+    }
+    return dst;
+}
+
+cv::Mat ratioWeight(const cv::Mat& s1, const cv::Mat& s2) {
+    CV_Assert(s1.type() == CV_32FC1 && s2.type() == CV_32FC1 && s1.size() == s2.size());
+    cv::Mat w(s1.size(), CV_32FC1);
+    for (int y = 0; y < s1.rows; ++y) {
+        const float* a = s1.ptr<float>(y);
+        const float* b = s2.ptr<float>(y);
+        float* o = w.ptr<float>(y);
+        for (int x = 0; x < s1.cols; ++x) {
+            const float s = a[x] + b[x];
+            o[x] = s > 0.f ? a[x] / s : 0.5f;
+        }
+    }
+    return w;
+}
+
+} // namespace detail
+
+using namespace detail;
+
+// ---------------------------------------------------------------------------------------
+// Guided filter (He et al.): q = mean(a) * I + mean(b), a = cov(I,p) / (var(I) + eps),
+// b = mean(p) - a mean(I). Box means with reflected borders (MATLAB normalises by the number
+// of valid pixels instead; the two differ only within r pixels of the border).
+// ---------------------------------------------------------------------------------------
+cv::Mat guidedFilter(const cv::Mat& guide, const cv::Mat& src, int radius, double eps) {
+    CV_Assert(guide.type() == CV_32FC1 && src.type() == CV_32FC1 && guide.size() == src.size());
+    const cv::Size k(2 * radius + 1, 2 * radius + 1);
+    const int rows = guide.rows, cols = guide.cols;
+    cv::Mat ip(guide.size(), CV_32FC1), ii(guide.size(), CV_32FC1);
+    for (int y = 0; y < rows; ++y) {
+        const float* g = guide.ptr<float>(y);
+        const float* p = src.ptr<float>(y);
+        float* a = ip.ptr<float>(y);
+        float* b = ii.ptr<float>(y);
+        for (int x = 0; x < cols; ++x) {
+            a[x] = g[x] * p[x];
+            b[x] = g[x] * g[x];
+        }
+    }
+    cv::Mat mI, mP, mIP, mII;
+    auto box = [&](const cv::Mat& s, cv::Mat& d) {
+        cv::boxFilter(s, d, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
+    };
+    box(guide, mI);
+    box(src, mP);
+    box(ip, mIP);
+    box(ii, mII);
+    const float e = static_cast<float>(eps);
+    // a into ip, b into ii (reuse buffers)
+    for (int y = 0; y < rows; ++y) {
+        const float* mi = mI.ptr<float>(y);
+        const float* mp = mP.ptr<float>(y);
+        const float* mip = mIP.ptr<float>(y);
+        const float* mii = mII.ptr<float>(y);
+        float* a = ip.ptr<float>(y);
+        float* b = ii.ptr<float>(y);
+        for (int x = 0; x < cols; ++x) {
+            const float var = mii[x] - mi[x] * mi[x];
+            const float cov = mip[x] - mi[x] * mp[x];
+            const float av = cov / (var + e);
+            a[x] = av;
+            b[x] = mp[x] - av * mi[x];
+        }
+    }
+    box(ip, mIP);
+    box(ii, mII);
+    cv::Mat q(guide.size(), CV_32FC1);
+    for (int y = 0; y < rows; ++y) {
+        const float* g = guide.ptr<float>(y);
+        const float* ma = mIP.ptr<float>(y);
+        const float* mb = mII.ptr<float>(y);
+        float* o = q.ptr<float>(y);
+        for (int x = 0; x < cols; ++x)
+            o[x] = ma[x] * g[x] + mb[x];
+    }
+    return q;
+}
+
+// ---------------------------------------------------------------------------------------
+// Cross bilateral filter, square window as in Shreyamsha Kumar's cross_bilateral_filt2Df.m
+// (which used periodic-extension borders; reflected here). Vectorised over rows: for each
+// tap, the range weight of a whole row is computed at once.
+// ---------------------------------------------------------------------------------------
+cv::Mat crossBilateral(const cv::Mat& src, const cv::Mat& guide, double sigmaS, double sigmaR,
+                       int ksize) {
+    CV_Assert(src.type() == CV_32FC1 && guide.type() == CV_32FC1 && src.size() == guide.size());
+    if (ksize < 1 || ksize % 2 == 0)
+        throw Error(ErrorCode::InvalidArgument,
+                    "cross bilateral filter: kernel size must be odd and positive, got " +
+                        std::to_string(ksize));
+    const int h = ksize / 2;
+    cv::Mat sp, gp;
+    cv::copyMakeBorder(src, sp, h, h, h, h, cv::BORDER_REFLECT);
+    cv::copyMakeBorder(guide, gp, h, h, h, h, cv::BORDER_REFLECT);
+    std::vector<float> spatial(static_cast<size_t>(ksize * ksize));
+    for (int dy = -h; dy <= h; ++dy)
+        for (int dx = -h; dx <= h; ++dx)
+            spatial[static_cast<size_t>((dy + h) * ksize + dx + h)] =
+                static_cast<float>(std::exp(-(dx * dx + dy * dy) / (2.0 * sigmaS * sigmaS)));
+    const float rc = static_cast<float>(-1.0 / (2.0 * sigmaR * sigmaR));
+    cv::Mat dst(src.size(), CV_32FC1);
+    const int cols = src.cols;
+    cv::parallel_for_(cv::Range(0, src.rows), [&](const cv::Range& range) {
+        std::vector<float> num(static_cast<size_t>(cols)), den(static_cast<size_t>(cols));
+        for (int y = range.start; y < range.end; ++y) {
+            std::fill(num.begin(), num.end(), 0.f);
+            std::fill(den.begin(), den.end(), 0.f);
+            const float* gc = gp.ptr<float>(y + h) + h; // guide centre row
+            float* nu = num.data();
+            float* de = den.data();
+            for (int dy = -h; dy <= h; ++dy) {
+                const float* grow = gp.ptr<float>(y + h + dy) + h;
+                const float* srow = sp.ptr<float>(y + h + dy) + h;
+                for (int dx = -h; dx <= h; ++dx) {
+                    const float ws = spatial[static_cast<size_t>((dy + h) * ksize + dx + h)];
+                    const float* gq = grow + dx;
+                    const float* sq = srow + dx;
+                    for (int x = 0; x < cols; ++x) {
+                        const float d = gq[x] - gc[x];
+                        const float w = ws * expNeg(d * d * rc);
+                        nu[x] += w * sq[x];
+                        de[x] += w;
+                    }
+                }
+            }
+            float* o = dst.ptr<float>(y);
+            for (int x = 0; x < cols; ++x)
+                o[x] = nu[x] / de[x];
+        }
+    });
+    return dst;
+}
+
+// ---------------------------------------------------------------------------------------
+// Paris-Durand bilateral grid, as in fast_blf.h of the Hybrid-MSD code: sampling rates equal
+// to the sigmas, 2 cells of padding, nearest-cell splatting, [1 2 1]/4 applied twice per
+// dimension, early division (each cell normalised by its weight before interpolation),
+// trilinear slicing.
+// ---------------------------------------------------------------------------------------
+cv::Mat fastBilateral(const cv::Mat& src, double sigmaS, double sigmaR) {
+    CV_Assert(src.type() == CV_32FC1);
+    if (sigmaS <= 0 || sigmaR <= 0)
+        throw Error(ErrorCode::InvalidArgument, "bilateral grid: sigmas must be positive");
+    const int W = src.cols, H = src.rows;
+    double mn = 0, mx = 0;
+    cv::minMaxLoc(src, &mn, &mx);
+    const int pad = 2;
+    const int sw = static_cast<int>((W - 1) / sigmaS) + 1 + 2 * pad;
+    const int sh = static_cast<int>((H - 1) / sigmaS) + 1 + 2 * pad;
+    const int sd = static_cast<int>((mx - mn) / sigmaR) + 1 + 2 * pad;
+    const size_t n = static_cast<size_t>(sw) * sh * sd;
+    // layout: z fastest, then x, then y
+    std::vector<float> val(n, 0.f), wgt(n, 0.f);
+    auto idx = [&](int x, int y, int z) {
+        return (static_cast<size_t>(y) * sw + static_cast<size_t>(x)) * sd + static_cast<size_t>(z);
+    };
+    const float invS = static_cast<float>(1.0 / sigmaS), invR = static_cast<float>(1.0 / sigmaR);
+    const float fmn = static_cast<float>(mn);
+    for (int y = 0; y < H; ++y) {
+        const float* s = src.ptr<float>(y);
+        const int cy = static_cast<int>(y * invS + 0.5f) + pad;
+        for (int x = 0; x < W; ++x) {
+            const int cx = static_cast<int>(x * invS + 0.5f) + pad;
+            const int cz = static_cast<int>((s[x] - fmn) * invR + 0.5f) + pad;
+            const size_t i = idx(cx, cy, cz);
+            val[i] += s[x];
+            wgt[i] += 1.f;
+        }
+    }
+    // blur: [1 2 1]/4 twice along each dimension, interior cells only (as the original)
+    std::vector<float> bv(n), bw(n);
+    const size_t off[3] = {static_cast<size_t>(sd), static_cast<size_t>(sw) * sd, 1};
+    for (int dim = 0; dim < 3; ++dim) {
+        const size_t o = off[dim];
+        for (int it = 0; it < 2; ++it) {
+            bv.swap(val);
+            bw.swap(wgt);
+            for (int y = 1; y < sh - 1; ++y)
+                for (int x = 1; x < sw - 1; ++x) {
+                    const size_t base = idx(x, y, 0);
+                    for (int z = 1; z < sd - 1; ++z) {
+                        const size_t i = base + static_cast<size_t>(z);
+                        val[i] = (bv[i - o] + bv[i + o] + 2.f * bv[i]) * 0.25f;
+                        wgt[i] = (bw[i - o] + bw[i + o] + 2.f * bw[i]) * 0.25f;
+                    }
+                }
+        }
+    }
+    for (size_t i = 0; i < n; ++i)
+        val[i] /= (wgt[i] != 0.f ? wgt[i] : 1.f);
+    cv::Mat dst(src.size(), CV_32FC1);
+    cv::parallel_for_(cv::Range(0, H), [&](const cv::Range& r) {
+        for (int y = r.start; y < r.end; ++y) {
+            const float* s = src.ptr<float>(y);
+            float* d = dst.ptr<float>(y);
+            const float fy = y * invS + pad;
+            const int y0 = std::min(static_cast<int>(fy), sh - 2);
+            const float ty = fy - y0;
+            for (int x = 0; x < W; ++x) {
+                const float fx = x * invS + pad;
+                const float fz = (s[x] - fmn) * invR + pad;
+                const int x0 = std::min(static_cast<int>(fx), sw - 2);
+                const int z0 = std::min(static_cast<int>(fz), sd - 2);
+                const float tx = fx - x0, tz = fz - z0;
+                const size_t i000 = idx(x0, y0, z0);
+                const size_t ox = static_cast<size_t>(sd), oy = static_cast<size_t>(sw) * sd;
+                auto lerpz = [&](size_t i) { return val[i] * (1.f - tz) + val[i + 1] * tz; };
+                const float c00 = lerpz(i000), c10 = lerpz(i000 + ox);
+                const float c01 = lerpz(i000 + oy), c11 = lerpz(i000 + ox + oy);
+                const float c0 = c00 * (1.f - tx) + c10 * tx;
+                const float c1 = c01 * (1.f - tx) + c11 * tx;
+                d[x] = c0 * (1.f - ty) + c1 * ty;
+            }
+        }
+    });
+    return dst;
+}
+
+} // namespace vf::fusion::classical
