@@ -73,6 +73,8 @@ enum class Metric {
     MS2R,      // motion-smoothness ratio against both sources, closer to 1 = better
     WarpError, // Lai et al. 2018 warping error (occlusion-masked), lower better
     Flicker,   // |mean luminance(t) - mean luminance(t-1)| of the fused clip, lower better
+    FlickerIR, // the same for the infrared source (reference for Flicker)
+    FlickerVI, // the same for the visible source
     // restoration metrics (restored stream against the clean reference; standard 8-bit)
     PSNR_IR,
     SSIM_IR,
@@ -162,16 +164,19 @@ struct FlowOptions {
     // (people walking, camera shake); still fits the per-pair budget at 640x480.
     FlowMethod method = FlowMethod::DisMedium;
 };
+const char* flowMethodName(FlowMethod m);            // "dis-fast", "dis-medium", "farneback"
+FlowMethod flowMethodFromName(const std::string& s); // throws Error(InvalidArgument)
 
-// Dense flow from `from` to `to` (CV_32FC2, pixels): to(x + flow(x)) ~ from(x).
+// Dense flow from `from` to `to` (CV_32FC2, pixels): to(x + flow(x)) ~ from(x), so
+// warpBackward(to, flow) ~ from.
 // Inputs 8-bit grey or BGR (converted to grey). Thread-safe (one DIS object per call/thread).
 cv::Mat computeFlow(const cv::Mat& from, const cv::Mat& to, const FlowOptions& opt = {});
 // Backward warp: out(x) = img(x + flow(x)), bilinear, border replicate. Output CV_32F with
 // img's channel count.
 cv::Mat warpBackward(const cv::Mat& img, const cv::Mat& flow);
-// Lai et al. 2018 occlusion rule for the forward flow fw (t -> t+1 direction as used for
-// warping) and backward flow bw: a pixel is NON-occluded (255) unless
-// |fw + bw(x+fw)|^2 > 0.01 (|fw|^2 + |bw(x+fw)|^2) + 0.5. Returns CV_8UC1.
+// Lai et al. 2018 occlusion rule for a flow f (the one used for warping) and the flow g of
+// the opposite direction: a pixel is NON-occluded (255) unless
+// |f + g(x+f)|^2 > 0.01 (|f|^2 + |g(x+f)|^2) + 0.5. Returns CV_8UC1.
 cv::Mat consistencyMask(const cv::Mat& fw, const cv::Mat& bw);
 
 // Per frame-pair temporal values. prev/cur are frames t-1 and t.
@@ -242,10 +247,11 @@ struct EvalRequest {
     std::vector<Metric> metrics = paperMetrics();
     Conventions conventions = Conventions::toolbox();
     FlowOptions flow;
-    int start = 0;   // first frame
-    int count = -1;  // frames to evaluate (-1: all available)
-    int threads = 0; // 0: hardware concurrency
-    cv::Mat mask;    // optional region (see "Masks")
+    int start = 0;      // first frame
+    int count = -1;     // frames to evaluate (-1: all available)
+    int threads = 0;    // 0: OpenCV's thread count (all cores); 1: serial
+    int clipLength = 0; // > 0: also aggregate per clip of this many frames (StreamResult::clips)
+    cv::Mat mask;       // optional region (see "Masks")
 };
 
 struct StreamResult {
@@ -254,7 +260,8 @@ struct StreamResult {
     // per frame: index = frame - start. Temporal metrics at frame t use (t-1, t); NaN at the
     // first frame.
     std::map<Metric, std::vector<double>> perFrame;
-    std::map<Metric, Stats> summary;
+    std::map<Metric, Stats> summary;            // over the whole sequence
+    std::vector<std::map<Metric, Stats>> clips; // per clip (EvalRequest::clipLength)
 };
 
 struct EvalResult {

@@ -33,6 +33,8 @@ constexpr MetricInfo kInfo[] = {
     {Metric::MS2R, "MS2R", MetricKind::Temporal, false},
     {Metric::WarpError, "Ewarp", MetricKind::Temporal, false},
     {Metric::Flicker, "Flicker", MetricKind::Temporal, false},
+    {Metric::FlickerIR, "Flicker_IR", MetricKind::Temporal, false},
+    {Metric::FlickerVI, "Flicker_VI", MetricKind::Temporal, false},
     {Metric::PSNR_IR, "PSNR_IR", MetricKind::Restoration, true},
     {Metric::SSIM_IR, "SSIM_IR", MetricKind::Restoration, true},
     {Metric::PSNR_VI, "PSNR_VI", MetricKind::Restoration, true},
@@ -142,6 +144,27 @@ std::vector<Metric> parseMetricList(const std::string& s) {
     }
     if (out.empty()) throw Error(ErrorCode::InvalidArgument, "empty metric list");
     return out;
+}
+
+const char* flowMethodName(FlowMethod m) {
+    switch (m) {
+    case FlowMethod::DisFast:
+        return "dis-fast";
+    case FlowMethod::DisMedium:
+        return "dis-medium";
+    case FlowMethod::Farneback:
+        return "farneback";
+    }
+    return "?";
+}
+
+FlowMethod flowMethodFromName(const std::string& s) {
+    const std::string l = lower(trim(s));
+    if (l == "dis-fast" || l == "fast") return FlowMethod::DisFast;
+    if (l == "dis-medium" || l == "medium" || l == "dis") return FlowMethod::DisMedium;
+    if (l == "farneback") return FlowMethod::Farneback;
+    throw Error(ErrorCode::InvalidArgument,
+                "unknown optical-flow method '" + s + "'; valid: dis-fast, dis-medium, farneback");
 }
 
 Conventions Conventions::toolbox() {

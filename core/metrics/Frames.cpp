@@ -1,0 +1,205 @@
+// Random-access, thread-safe frame access for the metric engine, plus the per-frame curves
+// and slice images. Reads through core/io's FrameSource (exact frame access over FFmpeg /
+// image folders) when that module is built; otherwise a small private fallback reads image
+// folders with cv::imread (videos then need core/io).
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/metrics/Metrics.h"
+
+#ifdef VF_METRICS_HAVE_IO
+#include "core/io/FrameSource.h"
+#endif
+
+namespace vf::metrics {
+
+namespace {
+
+#ifdef VF_METRICS_HAVE_IO
+// A FrameSource is not thread-safe: keep a small pool of clones, one per concurrent reader.
+class IoFrames final : public Frames {
+public:
+    explicit IoFrames(const std::filesystem::path& p) : path_(p.string()) {
+        auto src = io::openSource(p);
+        info_ = src->info();
+        pool_.push_back(std::move(src));
+    }
+    int count() const override { return static_cast<int>(info_.frameCount); }
+    cv::Size size() const override { return info_.size(); }
+    std::string path() const override { return path_; }
+    cv::Mat read(int index) const override {
+        std::unique_ptr<io::FrameSource> src;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (!pool_.empty()) {
+                src = std::move(pool_.back());
+                pool_.pop_back();
+            }
+        }
+        if (!src) src = io::openSource(path_); // another concurrent reader
+        cv::Mat out = src->read(index);
+        std::lock_guard<std::mutex> lock(mu_);
+        pool_.push_back(std::move(src));
+        return out;
+    }
+
+private:
+    std::string path_;
+    io::StreamInfo info_;
+    mutable std::mutex mu_;
+    mutable std::vector<std::unique_ptr<io::FrameSource>> pool_;
+};
+#endif
+
+// Fallback: a folder of images read with cv::imread, sorted by natural order.
+bool naturalLessName(const std::string& a, const std::string& b) {
+    size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (std::isdigit(static_cast<unsigned char>(a[i])) &&
+            std::isdigit(static_cast<unsigned char>(b[j]))) {
+            size_t i2 = i, j2 = j;
+            while (i2 < a.size() && std::isdigit(static_cast<unsigned char>(a[i2])))
+                ++i2;
+            while (j2 < b.size() && std::isdigit(static_cast<unsigned char>(b[j2])))
+                ++j2;
+            const std::string na = a.substr(i, i2 - i), nb = b.substr(j, j2 - j);
+            const auto va = na.find_first_not_of('0'), vb = nb.find_first_not_of('0');
+            const std::string sa = va == std::string::npos ? "" : na.substr(va);
+            const std::string sb = vb == std::string::npos ? "" : nb.substr(vb);
+            if (sa.size() != sb.size()) return sa.size() < sb.size();
+            if (sa != sb) return sa < sb;
+            i = i2;
+            j = j2;
+        } else {
+            if (a[i] != b[j]) return a[i] < b[j];
+            ++i;
+            ++j;
+        }
+    }
+    return a.size() - i < b.size() - j;
+}
+
+class FolderFrames final : public Frames {
+public:
+    explicit FolderFrames(const std::filesystem::path& dir) : dir_(dir) {
+        for (const auto& e : std::filesystem::directory_iterator(dir)) {
+            if (!e.is_regular_file()) continue;
+            std::string ext = e.path().extension().string();
+            for (auto& c : ext)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" ||
+                ext == ".tif" || ext == ".tiff")
+                files_.push_back(e.path());
+        }
+        std::sort(files_.begin(), files_.end(), [](const auto& x, const auto& y) {
+            return naturalLessName(x.filename().string(), y.filename().string());
+        });
+        if (files_.empty())
+            throw Error(ErrorCode::NotFound, "no image files in folder " + dir.string(),
+                        dir.string());
+        const cv::Mat first = read(0);
+        size_ = first.size();
+    }
+    int count() const override { return static_cast<int>(files_.size()); }
+    cv::Size size() const override { return size_; }
+    std::string path() const override { return dir_.string(); }
+    cv::Mat read(int index) const override {
+        if (index < 0 || index >= count())
+            throw Error(ErrorCode::InvalidArgument,
+                        "frame " + std::to_string(index) + " out of range [0, " +
+                            std::to_string(count()) + ") in " + dir_.string());
+        cv::Mat m = cv::imread(files_[index].string(), cv::IMREAD_UNCHANGED);
+        if (m.empty())
+            throw Error(ErrorCode::Unreadable, "cannot read image " + files_[index].string(),
+                        files_[index].string());
+        if (m.depth() == CV_16U) m.convertTo(m, CV_8U, 1.0 / 257.0);
+        if (m.channels() == 4) cv::cvtColor(m, m, cv::COLOR_BGRA2BGR);
+        if (m.depth() != CV_8U)
+            throw Error(ErrorCode::Unsupported,
+                        "unsupported image depth in " + files_[index].string(),
+                        files_[index].string());
+        return m;
+    }
+
+private:
+    std::filesystem::path dir_;
+    std::vector<std::filesystem::path> files_;
+    cv::Size size_;
+};
+
+int resolveCount(const Frames& src, int start, int count) {
+    if (start < 0 || start >= src.count())
+        throw Error(ErrorCode::InvalidArgument, "start frame " + std::to_string(start) +
+                                                    " is outside " + src.path() + " (" +
+                                                    std::to_string(src.count()) + " frames)");
+    const int avail = src.count() - start;
+    return count < 0 ? avail : std::min(count, avail);
+}
+
+} // namespace
+
+std::shared_ptr<const Frames> openFrames(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+        throw Error(ErrorCode::NotFound, "no such file or folder: " + path.string(), path.string());
+#ifdef VF_METRICS_HAVE_IO
+    return std::make_shared<IoFrames>(path);
+#else
+    if (std::filesystem::is_directory(path)) return std::make_shared<FolderFrames>(path);
+    throw Error(ErrorCode::Unsupported,
+                "reading videos needs core/io, which is not part of this build: " + path.string(),
+                path.string());
+#endif
+}
+
+std::vector<double> meanIntensityCurve(const Frames& src, int start, int count, const cv::Mat& mask,
+                                       const CancelToken* cancel) {
+    const int n = resolveCount(src, start, count);
+    if (!mask.empty() && (mask.type() != CV_8UC1 || mask.size() != src.size()))
+        throw Error(ErrorCode::Mismatch, "intensity-curve mask must be CV_8UC1 of the frame size");
+    std::vector<double> out(n);
+    for (int i = 0; i < n; ++i) {
+        if (cancel) cancel->check();
+        const cv::Mat g = toGray8(src.read(start + i));
+        out[i] = mask.empty() ? cv::mean(g)[0] : cv::mean(g, mask)[0];
+    }
+    return out;
+}
+
+cv::Mat xtSlice(const Frames& src, int x, int start, int count, const CancelToken* cancel) {
+    const int n = resolveCount(src, start, count);
+    if (x < 0 || x >= src.size().width)
+        throw Error(ErrorCode::InvalidArgument, "column " + std::to_string(x) +
+                                                    " is outside the frame width " +
+                                                    std::to_string(src.size().width));
+    cv::Mat out;
+    for (int i = 0; i < n; ++i) {
+        if (cancel) cancel->check();
+        const cv::Mat f = src.read(start + i);
+        if (out.empty()) out.create(f.rows, n, f.type());
+        f.col(x).copyTo(out.col(i));
+    }
+    return out;
+}
+
+cv::Mat ytSlice(const Frames& src, int y, int start, int count, const CancelToken* cancel) {
+    const int n = resolveCount(src, start, count);
+    if (y < 0 || y >= src.size().height)
+        throw Error(ErrorCode::InvalidArgument, "row " + std::to_string(y) +
+                                                    " is outside the frame height " +
+                                                    std::to_string(src.size().height));
+    cv::Mat out;
+    for (int i = 0; i < n; ++i) {
+        if (cancel) cancel->check();
+        const cv::Mat f = src.read(start + i);
+        if (out.empty()) out.create(n, f.cols, f.type());
+        f.row(y).copyTo(out.row(i));
+    }
+    return out;
+}
+
+} // namespace vf::metrics

@@ -1,0 +1,194 @@
+// Temporal metrics: warping, occlusion rule, flowD / Ewarp / BiSWE / MS2R / flicker on synthetic
+// clips whose correct answers are known (static clip = 0, correctly warped translation ~ 0,
+// swapped frames clearly > 0).
+#include <QtTest/QtTest>
+
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "core/metrics/Metrics.h"
+
+using namespace vf::metrics;
+
+namespace {
+
+// Smooth colour texture, larger than the frames so that translated crops have real content.
+cv::Mat bigTexture(unsigned seed) {
+    cv::Mat n(320, 400, CV_32FC3);
+    cv::RNG rng(seed);
+    rng.fill(n, cv::RNG::UNIFORM, 0.0, 1.0);
+    cv::GaussianBlur(n, n, cv::Size(0, 0), 3.0);
+    cv::normalize(n, n, 10, 245, cv::NORM_MINMAX);
+    cv::Mat o;
+    n.convertTo(o, CV_8UC3);
+    return o;
+}
+
+// Frame t of a clip translating by (dx, dy) pixels per frame: a crop of the big texture.
+cv::Mat frameAt(const cv::Mat& big, int t, int dx, int dy) {
+    return big(cv::Rect(40 + t * dx, 40 + t * dy, 240, 180)).clone();
+}
+
+} // namespace
+
+class TestMetricsTemporal : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void warpConstantFlowExact();
+    void occlusionRuleHand();
+    void staticClipIsZero();
+    void translationWarpedCorrectly();
+    void flickerHand();
+    void ms2rIdenticalClipsIsOne();
+    void slicesAndCurve();
+};
+
+void TestMetricsTemporal::warpConstantFlowExact() {
+    // out(x, y) = img(x + 1, y + 2): integer flow -> exact copies inside the image.
+    cv::Mat img(6, 7, CV_8UC1);
+    for (int y = 0; y < 6; ++y)
+        for (int x = 0; x < 7; ++x)
+            img.at<uchar>(y, x) = static_cast<uchar>(10 * y + x);
+    cv::Mat flow(6, 7, CV_32FC2, cv::Scalar(1.0f, 2.0f));
+    const cv::Mat w = warpBackward(img, flow);
+    QCOMPARE(w.type(), CV_32FC1);
+    for (int y = 0; y < 4; ++y)
+        for (int x = 0; x < 6; ++x)
+            QCOMPARE(w.at<float>(y, x), float(10 * (y + 2) + (x + 1)));
+    // half-pixel flow: bilinear average of two neighbours
+    cv::Mat half(6, 7, CV_32FC2, cv::Scalar(0.5f, 0.0f));
+    QCOMPARE(warpBackward(img, half).at<float>(1, 1), 0.5f * (11 + 12));
+}
+
+void TestMetricsTemporal::occlusionRuleHand() {
+    // f = (2, 0) everywhere, g = (-2, 0): |f + g|^2 = 0 <= 0.01 (4 + 4) + 0.5 -> consistent.
+    cv::Mat f(5, 5, CV_32FC2, cv::Scalar(2.0f, 0.0f));
+    cv::Mat g(5, 5, CV_32FC2, cv::Scalar(-2.0f, 0.0f));
+    QCOMPARE(cv::countNonZero(consistencyMask(f, g)), 25);
+    // g = (2, 0): |f + g|^2 = 16 > 0.01 * 8 + 0.5 = 0.58 -> occluded everywhere.
+    cv::Mat g2(5, 5, CV_32FC2, cv::Scalar(2.0f, 0.0f));
+    QCOMPARE(cv::countNonZero(consistencyMask(f, g2)), 0);
+    // g = (-1.5, 0): |0.5|^2 = 0.25 <= 0.01 (4 + 2.25) + 0.5 = 0.5625 -> consistent.
+    cv::Mat g3(5, 5, CV_32FC2, cv::Scalar(-1.5f, 0.0f));
+    QCOMPARE(cv::countNonZero(consistencyMask(f, g3)), 25);
+    // g = (-1.2, 0): |0.8|^2 = 0.64 > 0.01 (4 + 1.44) + 0.5 = 0.5544 -> occluded.
+    cv::Mat g4(5, 5, CV_32FC2, cv::Scalar(-1.2f, 0.0f));
+    QCOMPARE(cv::countNonZero(consistencyMask(f, g4)), 0);
+}
+
+void TestMetricsTemporal::staticClipIsZero() {
+    const cv::Mat big = bigTexture(1), bigIr = bigTexture(2);
+    const cv::Mat vi = frameAt(big, 0, 0, 0), ir = frameAt(bigIr, 0, 0, 0);
+    cv::Mat fused;
+    cv::addWeighted(vi, 0.5, ir, 0.5, 0, fused);
+    TemporalInputs in{ir, ir, vi, vi, fused, fused};
+    const auto v = temporalMetrics(in, temporalMetrics(), FlowOptions{});
+    // identical frames: the flow is ~0 and the warp reproduces the frame
+    QVERIFY2(v.at(Metric::FlowD) < 0.05, qPrintable(QString::number(v.at(Metric::FlowD))));
+    QVERIFY(v.at(Metric::WarpError) < 1e-5);
+    QVERIFY(v.at(Metric::BiSWE) < 0.05);
+    QCOMPARE(v.at(Metric::Flicker), 0.0);
+    QCOMPARE(v.at(Metric::FlickerIR), 0.0);
+    QCOMPARE(v.at(Metric::FlickerVI), 0.0);
+}
+
+void TestMetricsTemporal::translationWarpedCorrectly() {
+    // Both sources and the fused clip translate by (3, 2) px per frame. The visible flow
+    // explains the fused motion exactly, so flowD is ~0 (DIS is not exact: allow a little,
+    // compared with the frame's own temporal difference). Swapping the fused frames (playing
+    // t then t-1 where t-1 then t is expected) makes the residual clearly larger.
+    const cv::Mat big = bigTexture(3), bigIr = bigTexture(4);
+    const int dx = 3, dy = 2;
+    const cv::Mat vi0 = frameAt(big, 0, dx, dy), vi1 = frameAt(big, 1, dx, dy);
+    const cv::Mat ir0 = frameAt(bigIr, 0, dx, dy), ir1 = frameAt(bigIr, 1, dx, dy);
+    cv::Mat f0, f1;
+    cv::addWeighted(vi0, 0.5, ir0, 0.5, 0, f0);
+    cv::addWeighted(vi1, 0.5, ir1, 0.5, 0, f1);
+    const std::vector<Metric> which{Metric::FlowD, Metric::WarpError, Metric::BiSWE, Metric::MS2R};
+
+    const auto good = temporalMetrics({ir0, ir1, vi0, vi1, f0, f1}, which);
+    // reference scale: the un-warped frame difference
+    cv::Mat d;
+    cv::absdiff(f0, f1, d);
+    const double raw = cv::mean(d)[0];
+    QVERIFY2(raw > 5, qPrintable(QString::number(raw)));
+    QVERIFY2(good.at(Metric::FlowD) < 0.25 * raw,
+             qPrintable(QString("flowD %1 raw %2").arg(good.at(Metric::FlowD)).arg(raw)));
+
+    const auto swapped = temporalMetrics({ir0, ir1, vi0, vi1, f1, f0}, which);
+    QVERIFY2(
+        swapped.at(Metric::FlowD) > 4 * good.at(Metric::FlowD),
+        qPrintable(QString("%1 vs %2").arg(swapped.at(Metric::FlowD)).arg(good.at(Metric::FlowD))));
+    QVERIFY(swapped.at(Metric::WarpError) > 4 * good.at(Metric::WarpError));
+    // a fused clip whose second frame is unrelated (a different texture) is not smooth
+    const cv::Mat other = frameAt(bigTexture(9), 1, dx, dy);
+    const auto broken = temporalMetrics({ir0, ir1, vi0, vi1, f0, other}, which);
+    QVERIFY(broken.at(Metric::FlowD) > 4 * good.at(Metric::FlowD));
+    QVERIFY(broken.at(Metric::MS2R) > 2 * good.at(Metric::MS2R));
+    QVERIFY(broken.at(Metric::BiSWE) > 2 * good.at(Metric::BiSWE));
+
+    // precomputed source flows give the same numbers as computing them inside
+    const SourceFlows fl = computeSourceFlows({ir0, ir1, vi0, vi1, f0, f1}, which);
+    const auto again = temporalMetrics({ir0, ir1, vi0, vi1, f0, f1}, which, {}, {}, &fl);
+    QCOMPARE(again.at(Metric::FlowD), good.at(Metric::FlowD));
+}
+
+void TestMetricsTemporal::flickerHand() {
+    // fused grey 100 then 110: |110 - 100| = 10; IR 50 -> 47: 3; visible constant: 0
+    const cv::Mat f0(32, 32, CV_8UC1, cv::Scalar(100)), f1(32, 32, CV_8UC1, cv::Scalar(110));
+    const cv::Mat i0(32, 32, CV_8UC1, cv::Scalar(50)), i1(32, 32, CV_8UC1, cv::Scalar(47));
+    const cv::Mat v0(32, 32, CV_8UC1, cv::Scalar(80));
+    const auto r = temporalMetrics({i0, i1, v0, v0, f0, f1},
+                                   {Metric::Flicker, Metric::FlickerIR, Metric::FlickerVI});
+    QCOMPARE(r.at(Metric::Flicker), 10.0);
+    QCOMPARE(r.at(Metric::FlickerIR), 3.0);
+    QCOMPARE(r.at(Metric::FlickerVI), 0.0);
+    // flowD of a uniform brightness step with zero motion: every pixel residual is 10
+    const auto fd = temporalMetrics({i0, i1, v0, v0, f0, f1}, {Metric::FlowD});
+    QVERIFY(std::abs(fd.at(Metric::FlowD) - 10.0) < 1e-4);
+    // frames too small for optical flow: a clear error, not an OpenCV assertion
+    const cv::Mat t0(8, 8, CV_8UC1, cv::Scalar(1));
+    QVERIFY_THROWS_EXCEPTION(vf::Error, temporalMetrics({t0, t0, t0, t0, t0, t0}, {Metric::FlowD}));
+}
+
+void TestMetricsTemporal::ms2rIdenticalClipsIsOne() {
+    // F = A = B: the three self-warping errors are computed from identical frames with the
+    // same (deterministic) flows, so MS2R = SWE(F) / mean(SWE(A), SWE(B)) = 1.
+    const cv::Mat big = bigTexture(5);
+    const cv::Mat a0 = frameAt(big, 0, 2, 1), a1 = frameAt(big, 1, 2, 1);
+    const auto r = temporalMetrics({a0, a1, a0, a1, a0, a1}, {Metric::MS2R});
+    QVERIFY2(std::abs(r.at(Metric::MS2R) - 1.0) < 1e-9,
+             qPrintable(QString::number(r.at(Metric::MS2R))));
+}
+
+void TestMetricsTemporal::slicesAndCurve() {
+    // A tiny in-memory clip through the Frames interface: frame t is constant 10 t, with
+    // column x = 2 set to 200.
+    class Mem : public Frames {
+    public:
+        int count() const override { return 5; }
+        cv::Size size() const override { return {4, 3}; }
+        cv::Mat read(int i) const override {
+            cv::Mat m(3, 4, CV_8UC1, cv::Scalar(10 * i));
+            m.col(2).setTo(200);
+            return m;
+        }
+        std::string path() const override { return "mem"; }
+    } mem;
+    const auto curve = meanIntensityCurve(mem, 1, 3);
+    QCOMPARE(curve.size(), size_t(3));
+    // frame 1: three pixels of 10 and one of 200 per row -> (30 + 200) / 4 = 57.5
+    QCOMPARE(curve[0], 57.5);
+    QCOMPARE(curve[2], (3 * 30 + 200) / 4.0);
+    const cv::Mat xt = xtSlice(mem, 2);
+    QCOMPARE(xt.size(), cv::Size(5, 3));
+    QCOMPARE(int(xt.at<uchar>(1, 4)), 200);
+    const cv::Mat yt = ytSlice(mem, 0);
+    QCOMPARE(yt.size(), cv::Size(4, 5));
+    QCOMPARE(int(yt.at<uchar>(3, 0)), 30);
+    QVERIFY_THROWS_EXCEPTION(vf::Error, xtSlice(mem, 4));
+}
+
+QTEST_GUILESS_MAIN(TestMetricsTemporal)
+#include "test_metrics_temporal.moc"
