@@ -1,0 +1,108 @@
+#pragma once
+// vf::ui::MainWindow: menus (every action has a shortcut), the viewer, the timeline and
+// transport bar, the docks (streams, pixel inspector, jobs, metrics, stage), the warning
+// banner and the status bar (device, cache memory).
+
+#include <QMainWindow>
+#include <QSet>
+#include <QTimer>
+
+#include "ui/Viewer.h"
+#include "ui/Workspace.h"
+
+class QLabel;
+class QListWidget;
+class QTreeWidget;
+class QSpinBox;
+class QComboBox;
+class QToolButton;
+class QFrame;
+class QMenu;
+class QAction;
+
+namespace vf::ui {
+
+class Timeline;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens inputs (see Workspace::openPaths). Errors are shown in a dialog naming the file;
+    // returns false then. Validation warnings appear in the banner.
+    bool openPaths(const QStringList& paths, const QString& sequence = {});
+    bool openDemo();
+
+    Workspace* workspace() const { return ws_; }
+    Viewer* viewer() const { return viewer_; }
+    Timeline* timeline() const { return timeline_; }
+    QString bannerText() const;
+    bool bannerVisible() const;
+    QAction* action(const QString& objectName) const;
+
+    // Playback
+    bool playing() const { return playTimer_.isActive(); }
+    void setPlaying(bool on);
+    double speed() const { return speed_; }
+    void setSpeed(double s);
+    void setLoop(qint64 in, qint64 out, bool enabled);
+    bool loopEnabled() const { return loop_; }
+    const QSet<qint64>& marks() const { return marks_; }
+    void toggleMark(qint64 frame);
+
+    void showError(const QString& title, const QString& message);
+    QString lastError() const { return lastError_; }
+
+Q_SIGNALS:
+    void errorShown(QString message);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent*) override;
+    void dropEvent(QDropEvent*) override;
+    void closeEvent(QCloseEvent*) override;
+
+private:
+    void buildActions();
+    void buildDocks();
+    void updateStreamsDock();
+    void updateInspector();
+    void updateStatus();
+    void updateTransport();
+    void showBanner(const QStringList& warnings);
+    void addRecent(const QStringList& paths);
+    void rebuildRecentMenu();
+    void onPlayTick();
+    void openPairDialog();
+    void openFolderDialog();
+    void gotoFrameDialog();
+    QAction* addAction(QMenu* menu, const QString& name, const QString& text,
+                       const QKeySequence& key, std::function<void()> fn);
+
+    Workspace* ws_;
+    Viewer* viewer_;
+    Timeline* timeline_;
+    QFrame* banner_;
+    QLabel* bannerLabel_;
+    QLabel* statusDevice_;
+    QLabel* statusCache_;
+    QLabel* statusFrame_;
+    QListWidget* streamList_ = nullptr;
+    QTreeWidget* inspector_ = nullptr;
+    QToolButton* playButton_ = nullptr;
+    QSpinBox* frameBox_ = nullptr;
+    QComboBox* speedBox_ = nullptr;
+    QMenu* recentMenu_ = nullptr;
+    QMenu* viewMenu_ = nullptr;
+    QTimer playTimer_;
+    QTimer statusTimer_;
+    double speed_ = 1.0;
+    bool loop_ = false;
+    qint64 loopIn_ = 0, loopOut_ = 0;
+    QSet<qint64> marks_;
+    QString lastError_;
+    bool updatingStreams_ = false;
+};
+
+} // namespace vf::ui
