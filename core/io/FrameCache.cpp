@@ -200,9 +200,19 @@ struct FrameCache::Impl {
                 for (int64_t i = first; i <= last; ++i) {
                     {
                         std::lock_guard g(m);
-                        if (s->stop || s->generation != gen || !prefetch) {
+                        if (s->stop || !prefetch) {
                             interrupted = true;
                             break;
+                        }
+                        // A new playhead: stop only when this frame is no longer wanted, so
+                        // that stepping (which moves the playhead every frame) does not
+                        // restart the keyframe seek of the range being filled.
+                        if (s->generation != gen) {
+                            const int64_t reach = std::max(ahead, behind);
+                            if (i < s->playhead - reach || i > s->playhead + reach) {
+                                interrupted = true;
+                                break;
+                            }
                         }
                     }
                     try {

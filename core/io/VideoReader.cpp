@@ -404,8 +404,10 @@ struct VideoReader::Impl {
         if (!sws || swsW != frame->width || swsH != frame->height || swsFmt != src ||
             swsDst != dst || swsCs != cs || swsRange != int(fullRange)) {
             if (sws) sws_freeContext(sws);
-            sws = sws_getContext(frame->width, frame->height, src, w, h, dst,
-                                 SWS_BILINEAR | SWS_ACCURATE_RND, nullptr, nullptr, nullptr);
+            // SWS_BICUBIC: the ffmpeg tool's default, so conversions agree with it; with equal
+            // sizes swscale's fast unscaled YUV->BGR path is used (SWS_ACCURATE_RND disables it)
+            sws = sws_getContext(frame->width, frame->height, src, w, h, dst, SWS_BICUBIC, nullptr,
+                                 nullptr, nullptr);
             if (!sws)
                 fail(ErrorCode::Unsupported,
                      std::string("cannot convert its pixel format ") +
