@@ -24,7 +24,10 @@
 //                                                       outer/t inner; conv3d_* are
 //                                                       (B,C,T,h,w); co_attention_* are
 //                                                       (B,T,C,h,w); decomposition gives
-//                                                       decomposition.0 (IR), .1 (VI)
+//                                                       decomposition.0 (IR), .1 (VI);
+//                                                       module/Tanh = tanh of the visible
+//                                                       decoder (B,T,3,H,W): the official
+//                                                       Tanh module's last call
 //  energy/<top-level name>           (T, h, w)          feature energy of that output
 //  diff/{ir,vi}_{2,3}                (T, h, w)          energy of the cross-modal
 //                                                       difference (suppl - x) entering the
@@ -113,7 +116,10 @@ struct EngineOptions {
     Device device = Device::Auto;
     Precision precision = Precision::FP32;
     ComputePath path = ComputePath::Fast;
-    int threads = 0; // 0 = choose (the number of cores, at most 2 measured best here)
+    int threads = 0; // 0 = one per core (at::set_num_threads is process-wide)
+    // Tune the process allocator for tensor work (vf::initRuntime: keep freed memory, no
+    // trimming). Off only to measure the untuned ("naive") behaviour.
+    bool tuneRuntime = true;
     std::optional<VideoFusionConfig> config; // empty = infer from the checkpoint
 };
 
@@ -124,6 +130,10 @@ public:
     // missing / unexpected / mis-shaped keys throw vf::Error(Model) naming them.
     static std::unique_ptr<VideoFusionEngine> load(const std::filesystem::path& checkpoint,
                                                    const EngineOptions& options = {});
+    // An engine with freshly initialised random weights (PyTorch default init): same cost
+    // as trained weights, for benchmarks and tests.
+    static std::unique_ptr<VideoFusionEngine>
+    random(const VideoFusionConfig& config, const EngineOptions& options = {}, uint64_t seed = 0);
     ~VideoFusionEngine();
     VideoFusionEngine(const VideoFusionEngine&) = delete;
     VideoFusionEngine& operator=(const VideoFusionEngine&) = delete;
@@ -140,9 +150,10 @@ public:
     ComputePath path() const;
     int threads() const;
 
+    struct Impl; // implementation detail (VideoFusionEngine.cpp)
+
 private:
     VideoFusionEngine();
-    struct Impl;
     std::unique_ptr<Impl> d_;
 };
 

@@ -10,9 +10,12 @@
 #include "core/common/Error.h"
 #include "core/model/Checkpoint.h"
 #include "core/model/CheckpointInfo.h"
+#include "core/model/VideoFusion.h"
+#include "core/model/VideoFusionNet.h"
 
 namespace fs = std::filesystem;
 using namespace vf::model;
+namespace net = vf::model::net;
 
 namespace {
 fs::path fixtures() {
@@ -42,6 +45,49 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> specStateDict() {
         out.emplace_back(key, s);
     }
     return out;
+}
+
+double maxAbsDiff(const at::Tensor& a, const at::Tensor& b) {
+    return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
+}
+
+struct Case {
+    const char* cfg;
+    const char* name;
+    double tolF32; // float32 output tolerance (task: 1e-5 for vf16, 1e-4 for vf32)
+};
+const Case kCases[] = {
+    {"vf16", "vf16_t5", 1e-5}, {"vf16", "vf16_t2", 1e-5}, {"vf32", "vf32_t3", 1e-4}};
+
+net::VideoFusionNet loadNet(const std::string& cfg, at::ScalarType dt) {
+    auto sd = loadCheckpoint(fixtures() / (cfg + "_weights.pth"));
+    auto net = net::VideoFusionNet(net::inferConfig(sd.tensors, cfg));
+    net::loadStrict(*net, sd.tensors, cfg);
+    net->eval();
+    net->to(dt);
+    return net;
+}
+
+struct MapSink : net::TapSink {
+    std::string prefix;
+    std::map<std::string, at::Tensor> got;
+    bool want(const std::string& n) const override { return n.rfind(prefix, 0) == 0; }
+    void put(const std::string& n, const std::string&, const at::Tensor& v) override {
+        got[n] = v.clone();
+    }
+};
+
+vf::model::ClipBuffer toClip(const at::Tensor& x) { // (1,T,3,H,W)
+    vf::model::ClipBuffer c;
+    c.T = int(x.size(1));
+    c.H = int(x.size(3));
+    c.W = int(x.size(4));
+    at::Tensor f = x[0].to(at::kFloat).contiguous();
+    c.data.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+    return c;
+}
+at::Tensor fromClip(const vf::model::ClipBuffer& c) {
+    return torch::from_blob(const_cast<float*>(c.data.data()), {1, c.T, 3, c.H, c.W}).clone();
 }
 } // namespace
 
@@ -108,6 +154,242 @@ private Q_SLOTS:
         QCOMPARE(int(plain.tensors.size()), 464);
         QVERIFY(plain.tensors.count("fusion_1.attn.norm.body.weight") == 0);
         QVERIFY(plain.tensors.count("fusion_1.cross_transformer.attn.norm.body.weight") == 1);
+    }
+
+    // The C++ modules register exactly the official keys, in the official order and shapes.
+    void netKeysMatchSpec() {
+        auto spec = specStateDict();
+        net::VideoFusionNet net(VideoFusionConfig{});
+        auto params = net->named_parameters(true);
+        QCOMPARE(int(params.size()), int(spec.size()));
+        int64_t n = 0;
+        for (size_t i = 0; i < spec.size(); ++i) {
+            QCOMPARE(QString::fromStdString(params[i].key()),
+                     QString::fromStdString(spec[i].first));
+            QCOMPARE(params[i].value().sizes().vec(), spec[i].second);
+            n += params[i].value().numel();
+        }
+        QCOMPARE(n, int64_t(6750742));
+        QCOMPARE(int(net->named_buffers(true).size()), 0);
+    }
+
+    void inferConfigFromShapes() {
+        auto sd = loadStateDict(fixtures() / "vf16_weights.pth");
+        auto c = net::inferConfig(sd, "vf16");
+        VideoFusionConfig expect;
+        expect.numFeatures = 16; // fixtures/README: num_features 16, otherwise the test config
+        QVERIFY(c == expect);
+        auto c32 = net::inferConfig(loadStateDict(fixtures() / "vf32_weights.pth"), "vf32");
+        QVERIFY(c32 == VideoFusionConfig{});
+    }
+
+    // float64 runs equal the official float64 outputs; float32 runs the float32 outputs.
+    void fixtureOutputs_data() {
+        QTest::addColumn<int>("idx");
+        QTest::addColumn<bool>("fast");
+        for (int i = 0; i < 3; ++i) {
+            QTest::newRow((std::string(kCases[i].name) + "/reference").c_str()) << i << false;
+            QTest::newRow((std::string(kCases[i].name) + "/fast").c_str()) << i << true;
+        }
+    }
+    void fixtureOutputs() {
+        QFETCH(int, idx);
+        QFETCH(bool, fast);
+        const Case& c = kCases[idx];
+        torch::NoGradGuard ng;
+        auto io = loadTensorDict(fixtures() / (std::string(c.name) + "_io.pt"));
+        for (auto dt : {at::kDouble, at::kFloat}) {
+            auto netw = loadNet(c.cfg, dt);
+            net::ForwardOptions fo;
+            fo.fast = fast;
+            auto out = netw->forward(io.at("x_ir").to(dt), io.at("x_vi").to(dt), fo);
+            const std::string sfx = dt == at::kDouble ? "_f64" : "";
+            const double tol = dt == at::kDouble ? 1e-9 : c.tolF32;
+            for (auto [name, t] : {std::pair{"fusion", out.fusion}, std::pair{"ir", out.ir},
+                                   std::pair{"vi", out.vi}}) {
+                const at::Tensor& ref = io.at(name + sfx);
+                QCOMPARE(t.sizes().vec(), ref.sizes().vec());
+                double d = maxAbsDiff(t, ref);
+                QVERIFY2(d <= tol, qPrintable(QString("%1 %2%3: max |diff| %4 > %5")
+                                                  .arg(c.name)
+                                                  .arg(name)
+                                                  .arg(sfx.c_str())
+                                                  .arg(d)
+                                                  .arg(tol)));
+            }
+        }
+    }
+
+    // Every top-level module output equals the official one (*_taps.pt, float32).
+    void moduleTapsMatchOfficial_data() {
+        QTest::addColumn<int>("idx");
+        QTest::addColumn<bool>("fast");
+        for (int i = 0; i < 3; ++i) {
+            QTest::newRow((std::string(kCases[i].name) + "/reference").c_str()) << i << false;
+            QTest::newRow((std::string(kCases[i].name) + "/fast").c_str()) << i << true;
+        }
+    }
+    void moduleTapsMatchOfficial() {
+        QFETCH(int, idx);
+        QFETCH(bool, fast);
+        const Case& c = kCases[idx];
+        torch::NoGradGuard ng;
+        auto io = loadTensorDict(fixtures() / (std::string(c.name) + "_io.pt"));
+        auto ref = loadTensorDict(fixtures() / (std::string(c.name) + "_taps.pt"));
+        QCOMPARE(int(ref.size()), 38); // 36 modules, decomposition gives two outputs, Tanh
+        auto netw = loadNet(c.cfg, at::kFloat);
+        MapSink sink;
+        sink.prefix = "module/";
+        net::ForwardOptions fo;
+        fo.fast = fast;
+        fo.taps = &sink;
+        netw->forward(io.at("x_ir"), io.at("x_vi"), fo);
+        QCOMPARE(int(sink.got.size()), 38);
+        for (auto& [k, r] : ref) {
+            auto it = sink.got.find("module/" + k);
+            QVERIFY2(it != sink.got.end(), qPrintable(QString::fromStdString(k)));
+            QCOMPARE(it->second.sizes().vec(), r.sizes().vec());
+            double scale = std::max(1.0, r.abs().max().item<double>());
+            double d = maxAbsDiff(it->second, r);
+            QVERIFY2(d <= 1e-4 * scale, qPrintable(QString("%1 %2: max |diff| %3 (scale %4)")
+                                                       .arg(c.name)
+                                                       .arg(k.c_str())
+                                                       .arg(d)
+                                                       .arg(scale)));
+        }
+    }
+
+    // The fast path equals the reference path (float64: to rounding).
+    void fastEqualsReference() {
+        torch::NoGradGuard ng;
+        auto io = loadTensorDict(fixtures() / "vf16_t5_io.pt");
+        auto netw = loadNet("vf16", at::kDouble);
+        net::ForwardOptions ref, fast;
+        fast.fast = true;
+        auto a = netw->forward(io.at("x_ir").to(at::kDouble), io.at("x_vi").to(at::kDouble), ref);
+        auto b = netw->forward(io.at("x_ir").to(at::kDouble), io.at("x_vi").to(at::kDouble), fast);
+        QVERIFY(maxAbsDiff(a.fusion, b.fusion) < 1e-12);
+        QVERIFY(maxAbsDiff(a.ir, b.ir) < 1e-12);
+        QVERIFY(maxAbsDiff(a.vi, b.vi) < 1e-12);
+    }
+
+    // Taps on or off: identical outputs (bit for bit), and tap contents are sane.
+    void tapsOffIdentical() {
+        auto io = loadTensorDict(fixtures() / "vf16_t5_io.pt");
+        auto eng = VideoFusionEngine::load(fixtures() / "vf16_weights.pth");
+        QCOMPARE(eng->parameterCount(), int64_t(1715126));
+        QCOMPARE(eng->config().numFeatures, 16);
+        auto ir = toClip(io.at("x_ir")), vi = toClip(io.at("x_vi"));
+        auto off = eng->run(ir, vi);
+        QVERIFY(off.taps.empty());
+        TapRequest all;
+        all.enabled = true;
+        auto on = eng->run(ir, vi, all);
+        QVERIFY(off.fusion.data == on.fusion.data);
+        QVERIFY(off.ir.data == on.ir.data);
+        QVERIFY(off.vi.data == on.vi.data);
+        QVERIFY(maxAbsDiff(fromClip(off.fusion), io.at("fusion")) <= 1e-5);
+        std::map<std::string, const Tap*> byName;
+        for (auto& t : on.taps)
+            byName[t.name] = &t;
+        const int T = 5, H = 36, W = 44;
+        auto shapeIs = [&](const std::string& n, std::vector<int64_t> s) {
+            QVERIFY2(byName.count(n), n.c_str());
+            QCOMPARE(byName[n]->shape, s);
+        };
+        shapeIs("diff/ir_2", {T, H / 2, W / 2});
+        shapeIs("diff/vi_3", {T, H / 4, W / 4});
+        shapeIs("cma/ir_3/spatial", {T, H / 4, W / 4});
+        shapeIs("cma/vi_2/channel", {T, 32});
+        shapeIs("cma/vi_2/weights", {T, 2});
+        shapeIs("unmix/ir/channel", {T, 16});
+        shapeIs("unmix/vi/spatial", {T, H, W});
+        shapeIs("fused/1", {T, H, W});
+        shapeIs("energy/decoder_fusion", {T, H, W});
+        shapeIs("module/conv3d_ir_1", {1, 16, T, H, W});
+        // BiCAM: 4 layers at scale 3 with 8 heads of 64/8 channels; rows are distributions.
+        for (int l = 0; l < 4; ++l)
+            for (auto k : {"prev", "next", "combined"})
+                shapeIs("bicam/3/" + std::to_string(l) + "/" + k, {T, 8, 8, 8});
+        shapeIs("bicam/1/1/combined", {T, 2, 8, 8});
+        shapeIs("bicam/2/0/combined", {T, 4, 8, 8});
+        const Tap* comb = byName["bicam/2/0/combined"];
+        for (size_t row = 0; row < comb->data.size() / 8; ++row) {
+            double s = 0;
+            for (int j = 0; j < 8; ++j)
+                s += comb->data[row * 8 + size_t(j)];
+            QVERIFY(std::abs(s - 1.0) < 1e-5);
+        }
+        for (float v : byName["cma/ir_2/spatial"]->data)
+            QVERIFY(v > 0.f && v < 1.f);
+        // Selecting by prefix gives only those taps.
+        TapRequest some;
+        some.enabled = true;
+        some.names = {"bicam/1/", "fused/2"};
+        auto sel = eng->run(ir, vi, some);
+        QCOMPARE(int(sel.taps.size()), 2 * 3 + 1);
+    }
+
+    // Engine: padding to a multiple of 4 and argument errors.
+    void engineChecksInputs() {
+        auto eng = VideoFusionEngine::load(fixtures() / "vf16_weights.pth");
+        ClipBuffer a;
+        a.T = 2;
+        a.H = 10;
+        a.W = 13;
+        a.data.assign(a.size(), 0.5f);
+        auto r = eng->run(a, a);
+        QCOMPARE(r.fusion.H, 10);
+        QCOMPARE(r.fusion.W, 13);
+        for (float v : r.fusion.data)
+            QVERIFY(v > 0.f && v < 1.f);
+        ClipBuffer one = a;
+        one.T = 1;
+        one.data.resize(one.size());
+        try {
+            eng->run(one, one);
+            QFAIL("T = 1 accepted");
+        } catch (const vf::Error& e) {
+            QVERIFY(QString(e.what()).contains("at least 2 frames"));
+        }
+        ClipBuffer b = a;
+        b.W = 12;
+        b.data.resize(b.size());
+        try {
+            eng->run(a, b);
+            QFAIL("size mismatch accepted");
+        } catch (const vf::Error& e) {
+            QVERIFY(QString(e.what()).contains("differ"));
+        }
+    }
+
+    // Strict loading: a missing key, an extra key and a wrong shape are named.
+    void strictLoadErrors() {
+        auto sd = loadCheckpoint(fixtures() / "vf16_weights.pth");
+        auto expectModelError = [&](std::map<std::string, at::Tensor> t, const QString& name,
+                                    const QStringList& needles) {
+            auto p = tmp_ / (name.toStdString() + ".pth");
+            saveCheckpoint(p, t, sd.order);
+            try {
+                VideoFusionEngine::load(p);
+                QFAIL(qPrintable("no error for " + name));
+            } catch (const vf::Error& e) {
+                QString msg = QString::fromUtf8(e.what());
+                QVERIFY2(msg.contains(QString::fromStdString(p.string())), qPrintable(msg));
+                for (auto& n : needles)
+                    QVERIFY2(msg.contains(n), qPrintable(msg));
+            }
+        };
+        auto m = sd.tensors;
+        m.erase("fusion_2.cross_transformer.attn.norm.body.bias"); // a dead tensor: still required
+        expectModelError(m, "key_missing",
+                         {"1 missing keys", "fusion_2.cross_transformer.attn.norm.body.bias"});
+        m = sd.tensors;
+        m["decoder_vi.extra.weight"] = torch::zeros({3});
+        expectModelError(m, "key_extra", {"1 unexpected keys", "decoder_vi.extra.weight"});
+        m = sd.tensors;
+        m["up1.body.2.bias"] = torch::zeros({17});
+        expectModelError(m, "key_shape", {"1 mis-shaped keys", "up1.body.2.bias", "[17]", "[16]"});
     }
 
     void errorsNameTheProblem() {

@@ -1,0 +1,189 @@
+// bench_model: VideoFusion throughput on this machine (not a test).
+//
+// Measures fused frames/s for random weights (same cost as trained ones) and random clips,
+// for the fast path with the tuned runtime, and - in the same run, first, before the
+// process allocator is tuned - a "naive" run: the reference path (plain torch ops in the
+// official order), torch's default thread count, untuned glibc malloc. Ratios against that
+// naive run and against the official code's numbers in
+// ../shared/videofusion/REFERENCE_SPEED.md are printed.
+//
+//   bench_model [--T 7] [--sizes 320x240,640x480] [--threads 1,2] [--reps 2]
+//               [--features 32] [--naive 0|1] [--naive-threads 1] [--cuda 0|1]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/common/Error.h"
+#include "core/model/VideoFusion.h"
+
+using namespace vf::model;
+
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, sep))
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+ClipBuffer randomClip(int T, int H, int W, unsigned seed, bool grey) {
+    ClipBuffer c;
+    c.T = T;
+    c.H = H;
+    c.W = W;
+    c.data.resize(c.size());
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(0.f, 1.f);
+    const size_t plane = size_t(H) * size_t(W);
+    for (int t = 0; t < T; ++t)
+        for (size_t p = 0; p < plane; ++p) {
+            float v = u(rng);
+            for (int ch = 0; ch < 3; ++ch)
+                c.data[(size_t(t) * 3 + size_t(ch)) * plane + p] = grey || ch == 0 ? v : u(rng);
+        }
+    return c;
+}
+
+double seconds(VideoFusionEngine& e, const ClipBuffer& ir, const ClipBuffer& vi, int reps,
+               ClipResult* last = nullptr) {
+    double best = 1e300;
+    for (int r = 0; r < reps; ++r) {
+        auto t0 = std::chrono::steady_clock::now();
+        auto res = e.run(ir, vi);
+        double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        best = std::min(best, s);
+        if (last) *last = std::move(res);
+    }
+    return best;
+}
+
+double maxDiff(const ClipBuffer& a, const ClipBuffer& b) {
+    double m = 0;
+    for (size_t i = 0; i < a.data.size(); ++i)
+        m = std::max(m, double(std::abs(a.data[i] - b.data[i])));
+    return m;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    int T = 7, reps = 2, features = 32, naiveThreads = 1;
+    bool naive = true, cuda = true;
+    std::string sizes = "320x240,640x480", threads = "1,2";
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string k = argv[i], v = argv[i + 1];
+        if (k == "--T")
+            T = std::atoi(v.c_str());
+        else if (k == "--sizes")
+            sizes = v;
+        else if (k == "--threads")
+            threads = v;
+        else if (k == "--reps")
+            reps = std::atoi(v.c_str());
+        else if (k == "--features")
+            features = std::atoi(v.c_str());
+        else if (k == "--naive")
+            naive = v != "0";
+        else if (k == "--naive-threads")
+            naiveThreads = std::atoi(v.c_str());
+        else if (k == "--cuda")
+            cuda = v != "0";
+        else {
+            std::fprintf(stderr, "unknown option %s\n", k.c_str());
+            return 2;
+        }
+    }
+    VideoFusionConfig cfg;
+    cfg.numFeatures = features;
+    const double officialDefault = 0.0185, officialBest = 0.60; // REFERENCE_SPEED.md, 320x240
+
+    try {
+        std::printf("bench_model: VideoFusion num_features %d, T=%d, random weights/inputs\n",
+                    features, T);
+        double naiveFps = 0;
+        ClipBuffer naiveOut;
+        const auto sz0 = split(split(sizes, ',').front(), 'x');
+        const int W0 = std::atoi(sz0[0].c_str()), H0 = std::atoi(sz0[1].c_str());
+        if (naive) {
+            EngineOptions o;
+            o.device = Device::CPU;
+            o.path = ComputePath::Reference;
+            o.threads = naiveThreads;
+            o.tuneRuntime = false;
+            auto e = VideoFusionEngine::random(cfg, o, 1);
+            auto ir = randomClip(T, H0, W0, 11, true), vi = randomClip(T, H0, W0, 12, false);
+            ClipResult r;
+            double s = seconds(*e, ir, vi, 1, &r);
+            naiveOut = r.fusion;
+            naiveFps = T / s;
+            std::printf("naive reference path (plain torch ops, %d thread, untuned malloc), "
+                        "%dx%d: %.2f s/clip, %.4f frames/s\n",
+                        naiveThreads, W0, H0, s, naiveFps);
+        }
+        std::printf("%s\n", runtimeInfo().c_str());
+        for (const auto& sz : split(sizes, ',')) {
+            auto wh = split(sz, 'x');
+            const int W = std::atoi(wh[0].c_str()), H = std::atoi(wh[1].c_str());
+            auto ir = randomClip(T, H, W, 11, true), vi = randomClip(T, H, W, 12, false);
+            for (const auto& th : split(threads, ',')) {
+                EngineOptions o;
+                o.device = Device::CPU;
+                o.threads = std::atoi(th.c_str());
+                auto e = VideoFusionEngine::random(cfg, o, 1);
+                e->run(ir, vi); // warm-up
+                ClipResult r;
+                double s = seconds(*e, ir, vi, reps, &r);
+                double fps = T / s;
+                std::printf("CPU fast fp32 %dx%d threads %d: %.2f s/clip, %.3f frames/s", W, H,
+                            o.threads, s, fps);
+                if (W == 320 && H == 240 && features == 32 && T == 7)
+                    std::printf(" | x%.1f official Debian default, x%.2f official best",
+                                fps / officialDefault, fps / officialBest);
+                if (naive && W == W0 && H == H0)
+                    std::printf(" | x%.1f naive same run, max |diff| %.2g", fps / naiveFps,
+                                maxDiff(r.fusion, naiveOut));
+                std::printf("\n");
+                std::fflush(stdout);
+            }
+            if (cuda) {
+                ClipResult ref;
+                for (Precision p : {Precision::FP32, Precision::FP16, Precision::BF16}) {
+                    EngineOptions o;
+                    o.device = Device::CUDA;
+                    o.precision = p;
+                    std::unique_ptr<VideoFusionEngine> e;
+                    try {
+                        e = VideoFusionEngine::random(cfg, o, 1);
+                    } catch (const vf::Error& err) {
+                        std::printf("CUDA: %s\n", err.what());
+                        break;
+                    }
+                    e->run(ir, vi);
+                    ClipResult r;
+                    double s = seconds(*e, ir, vi, reps, &r);
+                    const char* pn = p == Precision::FP32   ? "fp32"
+                                     : p == Precision::FP16 ? "fp16"
+                                                            : "bf16";
+                    std::printf("CUDA %s %dx%d: %.3f s/clip, %.2f frames/s", pn, W, H, s, T / s);
+                    if (p == Precision::FP32)
+                        ref = r;
+                    else
+                        std::printf(", max |diff| vs fp32 %.3g", maxDiff(r.fusion, ref.fusion));
+                    std::printf("\n");
+                }
+            }
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_model: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
