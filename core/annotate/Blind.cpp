@@ -325,10 +325,11 @@ Ranking bradleyTerry(const std::vector<std::string>& names,
     for (std::size_t i = 0; i < n; ++i)
         for (std::size_t j = 0; j < n; ++j)
             W[i] += w[i][j];
-    const bool connected = stronglyConnected(w);
-    // MM iterations.
+    // MM iterations (after regularisation every compared player has W_i > 0; a player never
+    // compared keeps p = 1; separate groups never compared with each other keep an arbitrary
+    // relative scale and get infinite intervals).
     int it = 0;
-    for (; it < 100000 && connected; ++it) {
+    for (; it < 100000; ++it) {
         std::vector<double> np(n);
         for (std::size_t i = 0; i < n; ++i) {
             double den = 0;
