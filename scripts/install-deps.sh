@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-  build-essential cmake ninja-build pkg-config git lld clang
+  build-essential cmake ninja-build pkg-config git lld clang libclang-rt-14-dev
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev libqt6svg6-dev qt6-l10n-tools
   libopencv-dev libopencv-contrib-dev
   libtorch-dev libopenblas0-openmp libjemalloc-dev
