@@ -12,6 +12,7 @@
 #endif
 
 #include <utility>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
@@ -24,30 +25,47 @@ using namespace detail;
 
 namespace {
 
-// Perona-Malik diffusion of img ([0,1]); kappa in [0,1] units.
+// Perona-Malik diffusion of img ([0,1]); kappa in [0,1] units. Each flux between two pixels
+// is computed once (4 per pixel: E, S, SE, SW) and used with opposite signs by both ends.
 cv::Mat anisotropicDiffusion(const cv::Mat& img, int iterations, float dt, float kappa) {
     cv::Mat a, b;
     cv::copyMakeBorder(img, a, 1, 1, 1, 1, cv::BORDER_REPLICATE);
     b.create(a.size(), CV_32FC1);
     const float k = -1.f / (kappa * kappa);
-    const int rows = img.rows, cols = img.cols;
+    const int rows = img.rows, cols = img.cols, pw = cols + 2;
+    // fluxes from row y to row y+1 (index = padded column of the upper pixel), and the same
+    // for the previous row pair
+    std::vector<float> fS(static_cast<size_t>(pw)), fSE(static_cast<size_t>(pw)),
+        fSW(static_cast<size_t>(pw)), pS(static_cast<size_t>(pw)), pSE(static_cast<size_t>(pw)),
+        pSW(static_cast<size_t>(pw)), fE(static_cast<size_t>(pw));
+    auto flux = [k](float d) { return expNeg(d * d * k) * d; };
+    auto rowPair = [&](const float* c, const float* dn, float* s, float* se, float* sw) {
+        for (int x = 0; x < pw; ++x)
+            s[x] = flux(dn[x] - c[x]);
+        for (int x = 0; x + 1 < pw; ++x)
+            se[x] = flux(dn[x + 1] - c[x]);
+        for (int x = 1; x < pw; ++x)
+            sw[x] = flux(dn[x - 1] - c[x]);
+    };
     for (int it = 0; it < iterations; ++it) {
+        rowPair(a.ptr<float>(0), a.ptr<float>(1), pS.data(), pSE.data(), pSW.data());
         for (int y = 1; y <= rows; ++y) {
-            const float* up = a.ptr<float>(y - 1);
             const float* c = a.ptr<float>(y);
-            const float* dn = a.ptr<float>(y + 1);
+            rowPair(c, a.ptr<float>(y + 1), fS.data(), fSE.data(), fSW.data());
+            for (int x = 0; x + 1 < pw; ++x)
+                fE[static_cast<size_t>(x)] = flux(c[x + 1] - c[x]);
             float* o = b.ptr<float>(y);
+            const float* e = fE.data();
+            const float *s = fS.data(), *se = fSE.data(), *sw = fSW.data();
+            const float *ps = pS.data(), *pse = pSE.data(), *psw = pSW.data();
             for (int x = 1; x <= cols; ++x) {
-                const float v = c[x];
-                const float n = up[x] - v, s = dn[x] - v, w = c[x - 1] - v, e = c[x + 1] - v;
-                const float ne = up[x + 1] - v, nw = up[x - 1] - v;
-                const float se = dn[x + 1] - v, sw = dn[x - 1] - v;
-                const float axis = expNeg(n * n * k) * n + expNeg(s * s * k) * s +
-                                   expNeg(w * w * k) * w + expNeg(e * e * k) * e;
-                const float diag = expNeg(ne * ne * k) * ne + expNeg(nw * nw * k) * nw +
-                                   expNeg(se * se * k) * se + expNeg(sw * sw * k) * sw;
-                o[x] = v + dt * (axis + 0.5f * diag);
+                const float axis = e[x] - e[x - 1] + s[x] - ps[x];
+                const float diag = se[x] + sw[x] - pse[x - 1] - psw[x + 1];
+                o[x] = c[x] + dt * (axis + 0.5f * diag);
             }
+            fS.swap(pS);
+            fSE.swap(pSE);
+            fSW.swap(pSW);
         }
         // replicate the border of the new image
         for (int y = 1; y <= rows; ++y) {
@@ -55,8 +73,8 @@ cv::Mat anisotropicDiffusion(const cv::Mat& img, int iterations, float dt, float
             o[0] = o[1];
             o[cols + 1] = o[cols];
         }
-        std::copy(b.ptr<float>(1), b.ptr<float>(1) + cols + 2, b.ptr<float>(0));
-        std::copy(b.ptr<float>(rows), b.ptr<float>(rows) + cols + 2, b.ptr<float>(rows + 1));
+        std::copy(b.ptr<float>(1), b.ptr<float>(1) + pw, b.ptr<float>(0));
+        std::copy(b.ptr<float>(rows), b.ptr<float>(rows) + pw, b.ptr<float>(rows + 1));
         std::swap(a, b);
     }
     return a(cv::Rect(1, 1, cols, rows)).clone();
@@ -66,9 +84,9 @@ cv::Mat anisotropicDiffusion(const cv::Mat& img, int iterations, float dt, float
 
 cv::Mat fuseAdf(const cv::Mat& ir, const cv::Mat& vi, const AdfParams& p) {
     checkInputs(ir, vi, "adf");
-    if (p.iterations < 0 || p.deltaT <= 0 || p.deltaT > 1.0 / 7.0 + 1e-9 || p.kappa <= 0)
+    if (p.iterations < 0 || p.deltaT <= 0 || p.deltaT > 0.25 || p.kappa <= 0)
         throw Error(ErrorCode::InvalidArgument,
-                    "adf: need iterations >= 0, 0 < dt <= 1/7 (stability) and kappa > 0");
+                    "adf: need iterations >= 0, 0 < dt <= 0.25 and kappa > 0");
     const float kappa = static_cast<float>(p.kappa / 255.0);
     cv::Mat aIr, aVi;
     runPair(

@@ -60,9 +60,9 @@ struct MgffParams {
     int levels = 4;
 };
 struct GtfParams {
-    double lambda = 4;   // TV weight (on [0,1] intensities, as in VIFB)
-    int iterations = 60; // primal-dual iterations at full resolution (coarser scales do more)
-    int scales = 3;      // coarse-to-fine levels (1 = single scale)
+    double lambda = 4;    // TV weight (on [0,1] intensities, as in VIFB)
+    int iterations = 120; // primal-dual iterations at full resolution (coarser scales do more)
+    int scales = 3;       // coarse-to-fine levels (1 = single scale)
 };
 struct HybridMsdParams {
     int levels = 4;

@@ -5,10 +5,15 @@
 // denoising of f = ir - vi: y = argmin ||y - f||_1 + lambda TV(y), and x = y + vi.
 // Solver: VIFB calls NUMIPAD's IRN (iteratively reweighted norm, 5 outer loops of PCG). Here
 // the same energy is minimised by Chambolle-Pock primal-dual iterations (tau = sigma =
-// 1/sqrt(8), over-relaxation 1), coarse to fine over 3 scales (lambda halves per halving of
-// the resolution, so the energies agree; the coarse solution warm-starts the finer one). The
-// default 60 full-resolution iterations (+120 and +240 at 1/2 and 1/4 size) reach the energy
+// 1/(8 sigma), sigma = 22.6, over-relaxation 1), coarse to fine over 3 scales (lambda halves per
+// halving of the resolution, so the energies agree; the coarse solution warm-starts the finer one).
+// The default 120 full-resolution iterations (+240 and +480 at 1/2 and 1/4 size) reach the energy
 // of a 3000-iteration single-scale run within 1% (checked by tests/baselines).
+#if defined(__GNUC__) && !defined(__clang__)
+// Lets GCC vectorise the branch-free inner loops (no floating-point traps are enabled).
+#pragma GCC optimize("no-trapping-math")
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -28,49 +33,71 @@ namespace {
 void chambollePock(const cv::Mat& f, cv::Mat& u, cv::Mat& px, cv::Mat& py, float lambda,
                    int iterations) {
     const int rows = f.rows, cols = f.cols;
-    const float tau = 0.35355339f, sigma = 0.35355339f; // tau * sigma * 8 = 1
+    // tau * sigma * 8 = 1 with sigma / tau = 4096: the dual variable lives on the scale of
+    // lambda, the primal on that of |f| (tenths); this balance converged fastest (measured on
+    // TNO pairs: 2% above the optimum after 60 iterations, 0.7% after 120; sigma = tau
+    // needed thousands).
+    const float sigma = 22.627417f, tau = 1.f / (8.f * sigma);
     cv::Mat ubar = u.clone();
+    const std::vector<float> zeros(static_cast<size_t>(cols), 0.f);
+    const float lam2 = lambda * lambda;
+    const double stripes = std::max(1, cv::getNumThreads()) * 4.0;
     for (int it = 0; it < iterations; ++it) {
         // dual ascent + projection onto |p| <= lambda
-        cv::parallel_for_(cv::Range(0, rows), [&](const cv::Range& r) {
-            for (int y = r.start; y < r.end; ++y) {
-                const float* ub = ubar.ptr<float>(y);
-                const float* ubn = y + 1 < rows ? ubar.ptr<float>(y + 1) : nullptr;
-                float* qx = px.ptr<float>(y);
-                float* qy = py.ptr<float>(y);
-                for (int x = 0; x < cols; ++x) {
-                    const float gx = x + 1 < cols ? ub[x + 1] - ub[x] : 0.f;
-                    const float gy = ubn ? ubn[x] - ub[x] : 0.f;
-                    const float nx = qx[x] + sigma * gx, ny = qy[x] + sigma * gy;
-                    const float m = std::sqrt(nx * nx + ny * ny) / lambda;
-                    const float s = m > 1.f ? 1.f / m : 1.f;
-                    qx[x] = nx * s;
-                    qy[x] = ny * s;
+        cv::parallel_for_(
+            cv::Range(0, rows),
+            [&](const cv::Range& r) {
+                for (int y = r.start; y < r.end; ++y) {
+                    const float* ub = ubar.ptr<float>(y);
+                    // the last row has no vertical gradient: pointing at itself gives gy = 0
+                    const float* ubn = y + 1 < rows ? ubar.ptr<float>(y + 1) : ub;
+                    float* qx = px.ptr<float>(y);
+                    float* qy = py.ptr<float>(y);
+                    auto step = [&](int x, float gx) {
+                        const float nx = qx[x] + sigma * gx, ny = qy[x] + sigma * (ubn[x] - ub[x]);
+                        const float m2 = nx * nx + ny * ny;
+                        const float sc = m2 > lam2 ? lambda / std::sqrt(m2) : 1.f;
+                        qx[x] = nx * sc;
+                        qy[x] = ny * sc;
+                    };
+                    for (int x = 0; x + 1 < cols; ++x)
+                        step(x, ub[x + 1] - ub[x]);
+                    step(cols - 1, 0.f);
                 }
-            }
-        });
+            },
+            stripes);
         // primal descent with the prox of ||u - f||_1, then over-relaxation
-        cv::parallel_for_(cv::Range(0, rows), [&](const cv::Range& r) {
-            for (int y = r.start; y < r.end; ++y) {
-                const float* qx = px.ptr<float>(y);
-                const float* qy = py.ptr<float>(y);
-                const float* qyp = y > 0 ? py.ptr<float>(y - 1) : nullptr;
-                const float* fr = f.ptr<float>(y);
-                float* uu = u.ptr<float>(y);
-                float* ub = ubar.ptr<float>(y);
-                for (int x = 0; x < cols; ++x) {
+        cv::parallel_for_(
+            cv::Range(0, rows),
+            [&](const cv::Range& r) {
+                for (int y = r.start; y < r.end; ++y) {
+                    const float* qx = px.ptr<float>(y);
                     // div p = -grad^T p (forward differences, Neumann boundary)
-                    float div = (x + 1 < cols ? qx[x] : 0.f) - (x > 0 ? qx[x - 1] : 0.f);
-                    div += (y + 1 < rows ? qy[x] : 0.f) - (qyp ? qyp[x] : 0.f);
-                    const float old = uu[x];
-                    const float v = old + tau * div - fr[x];
-                    const float shr = v > tau ? v - tau : (v < -tau ? v + tau : 0.f);
-                    const float nu = fr[x] + shr;
-                    uu[x] = nu;
-                    ub[x] = 2.f * nu - old;
+                    const float* qy = y + 1 < rows ? py.ptr<float>(y) : zeros.data();
+                    const float* qyp = y > 0 ? py.ptr<float>(y - 1) : zeros.data();
+                    const float* fr = f.ptr<float>(y);
+                    float* uu = u.ptr<float>(y);
+                    float* ub = ubar.ptr<float>(y);
+                    auto step = [&](int x, float divx) {
+                        const float div = divx + qy[x] - qyp[x];
+                        const float old = uu[x];
+                        const float v = old + tau * div - fr[x];
+                        const float shr = v > tau ? v - tau : (v < -tau ? v + tau : 0.f);
+                        const float nu = fr[x] + shr;
+                        uu[x] = nu;
+                        ub[x] = 2.f * nu - old;
+                    };
+                    if (cols == 1) {
+                        step(0, 0.f);
+                        continue;
+                    }
+                    step(0, qx[0]);
+                    for (int x = 1; x + 1 < cols; ++x)
+                        step(x, qx[x] - qx[x - 1]);
+                    step(cols - 1, -qx[cols - 2]);
                 }
-            }
-        });
+            },
+            stripes);
     }
 }
 

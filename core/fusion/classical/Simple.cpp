@@ -28,6 +28,7 @@ cv::Mat fuseMaximum(const cv::Mat& ir, const cv::Mat& vi) {
 
 // The ADF/PCA rule of Bavirisetti's code: C = cov([a(:) b(:)]) (unbiased), [V,D] = eig(C),
 // take the eigenvector of the larger eigenvalue and divide it by the sum of its components.
+// Deviation: absolute values of the components (see below).
 std::pair<double, double> pcaWeights(const cv::Mat& a, const cv::Mat& b) {
     CV_Assert(a.type() == CV_32FC1 && b.type() == CV_32FC1 && a.size() == b.size());
     const double n = static_cast<double>(a.total());
@@ -69,6 +70,11 @@ std::pair<double, double> pcaWeights(const cv::Mat& a, const cv::Mat& b) {
         v1 = 0;
         v2 = 1;
     }
+    // For negatively correlated inputs the principal eigenvector has components of opposite
+    // sign and the MATLAB rule gives weights outside [0, 1] (or divides by ~0); the component
+    // magnitudes are used instead (identical for the usual, positively correlated case).
+    v1 = std::fabs(v1);
+    v2 = std::fabs(v2);
     const double s = v1 + v2;
     if (!std::isfinite(s) || std::fabs(s) < 1e-12 || (caa == 0 && cbb == 0)) return {0.5, 0.5};
     return {v1 / s, v2 / s};
