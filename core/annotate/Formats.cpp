@@ -47,31 +47,32 @@ std::vector<Keyframe> keysFromFrames(const std::map<int, std::pair<Rect, bool>>&
     }
     if (prev >= 0 && (frameCount <= 0 || prev + 1 < frameCount))
         keys.push_back({prev + 1, prevBox, true, false});
-    // Drop redundant keyframes (never the first, the last, or those next to outside keys).
-    Track t;
-    t.keys = keys;
-    for (std::size_t j = 1; j + 1 < t.keys.size();) {
-        const Keyframe& a = t.keys[j - 1];
-        const Keyframe& k = t.keys[j];
-        const Keyframe& b = t.keys[j + 1];
-        bool removable = !a.outside && !k.outside && !b.outside && a.occluded == k.occluded &&
-                         b.frame - a.frame <= 1000;
-        if (removable) {
-            Track trial = t;
-            trial.keys.erase(trial.keys.begin() + static_cast<long>(j));
-            for (int f = a.frame + 1; f < b.frame && removable; ++f) {
-                auto orig = frames.find(f);
-                auto tb = trial.boxAt(f);
-                removable = orig != frames.end() && tb && nearlyEqual(orig->second.first, tb->box);
+    // Drop redundant keyframes (never the first, the last, or those next to outside keys):
+    // one forward pass; a key goes when linear interpolation between the last kept key and
+    // the next key reproduces every original frame in between (spans up to 300 frames, so
+    // the cost stays linear in the number of boxes).
+    if (keys.size() < 3) return keys;
+    std::vector<Keyframe> out{keys.front()};
+    for (std::size_t j = 1; j + 1 < keys.size(); ++j) {
+        const Keyframe& a = out.back();
+        const Keyframe& k = keys[j];
+        const Keyframe& b = keys[j + 1];
+        bool removable = !a.outside && !k.outside && !b.outside && b.frame - a.frame <= 300;
+        for (int f = a.frame + 1; f < b.frame && removable; ++f) {
+            auto orig = frames.find(f);
+            if (orig == frames.end() || orig->second.second != a.occluded) {
+                removable = false;
+                break;
             }
-            if (removable) {
-                t.keys = std::move(trial.keys);
-                continue;
-            }
+            const double t = double(f - a.frame) / double(b.frame - a.frame);
+            const Rect r{a.box.x + (b.box.x - a.box.x) * t, a.box.y + (b.box.y - a.box.y) * t,
+                         a.box.w + (b.box.w - a.box.w) * t, a.box.h + (b.box.h - a.box.h) * t};
+            removable = nearlyEqual(orig->second.first, r);
         }
-        ++j;
+        if (!removable) out.push_back(k);
     }
-    return t.keys;
+    out.push_back(keys.back());
+    return out;
 }
 
 void checkBox(const Rect& r, const std::string& src, int line, int col, const std::string& field) {

@@ -252,6 +252,23 @@ private Q_SLOTS:
         QVERIFY(back.track(0) && back.track(1));
     }
 
+    void motLongTrackIsCompactAndFast() {
+        // 20000 frames of uniform motion (x = 0.5 f): keyframes only every <= 300 frames.
+        std::string text;
+        for (int f = 1; f <= 20000; ++f)
+            text += std::to_string(f) + ",1," + std::to_string(0.5 * f) + ",7,30,60,1,-1,-1,-1\n";
+        QElapsedTimer timer;
+        timer.start();
+        const Document d = fromMot(text, "long.txt");
+        QVERIFY2(timer.elapsed() < 5000, "MOT import is not linear");
+        QCOMPARE(int(d.tracks.size()), 1);
+        QVERIFY(d.tracks[0].keys.size() <= 100);
+        for (int f : {0, 1, 150, 299, 300, 12345, 19999}) {
+            auto b = d.tracks[0].boxAt(f, d.media.frameCount);
+            QVERIFY(b && sameBox(b->box, {0.5 * (f + 1), 7, 30, 60}, 1e-7));
+        }
+    }
+
     void yoloRoundTrip() {
         const Document d = sampleDoc();
         const fs::path folder = dir_ / "yolo";
