@@ -120,7 +120,8 @@ ColorPolicy colorPolicyFromName(const std::string& name); // throws InvalidArgum
 // ---------------------------------------------------------------------------------------
 
 // A registered IR/visible frame sequence, random access by index. Adapters exist for
-// vf::io sources (see SequenceSources.h) and for in-memory frames (MemoryPairSequence).
+// vf::io sources (SourcePairSequence in SequenceSources.h) and for in-memory frames
+// (MemoryPairSequence).
 class PairSequence {
 public:
     virtual ~PairSequence() = default;
