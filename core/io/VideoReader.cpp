@@ -76,6 +76,7 @@ struct VideoReader::Impl {
     int64_t held = -1;       // index of the frame in `frame` (-1: none)
     int64_t pos = 0;         // sequential position for nextInto()
     bool demuxEof = false;   // all packets sent, flush packet sent
+    bool pending = false;    // `pkt` holds a packet not yet accepted by the decoder
     bool decoderEof = false; // decoder fully drained
     int64_t framesDecoded = 0, seeks = 0;
 
@@ -262,6 +263,8 @@ struct VideoReader::Impl {
             openDemuxer();
         }
         avcodec_flush_buffers(dec);
+        if (pending) av_packet_unref(pkt);
+        pending = false;
         demuxEof = decoderEof = false;
         held = -1;
         nextOut = (kf == 0 || !idx->ptsReliable) ? 0 : -1;
@@ -289,23 +292,30 @@ struct VideoReader::Impl {
                 decoderEof = true;
                 return false;
             }
-            // Feed one packet of our stream.
-            for (;;) {
-                r = av_read_frame(fmt, pkt);
-                if (r == AVERROR_EOF || r < 0) {
-                    avcodec_send_packet(dec, nullptr);
-                    demuxEof = true;
+            // Feed one packet of our stream (kept when the decoder asks to be drained first).
+            if (!pending) {
+                for (;;) {
+                    r = av_read_frame(fmt, pkt);
+                    if (r < 0) { // end of file (or a read error at the tail): flush
+                        avcodec_send_packet(dec, nullptr);
+                        demuxEof = true;
+                        break;
+                    }
+                    if (pkt->stream_index != idx->streamIndex) {
+                        av_packet_unref(pkt);
+                        continue;
+                    }
+                    pending = true;
                     break;
                 }
-                if (pkt->stream_index != idx->streamIndex) {
-                    av_packet_unref(pkt);
-                    continue;
-                }
+            }
+            if (pending) {
                 r = avcodec_send_packet(dec, pkt);
+                if (r == AVERROR(EAGAIN)) continue; // receive first, then resend this packet
+                pending = false;
                 av_packet_unref(pkt);
-                if (r < 0 && r != AVERROR(EAGAIN) && r != AVERROR_INVALIDDATA)
+                if (r < 0 && r != AVERROR_INVALIDDATA)
                     fail(ErrorCode::Corrupt, "decoding failed: " + ffmpegReason(r));
-                break;
             }
         }
     }

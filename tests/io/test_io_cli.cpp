@@ -90,9 +90,7 @@ private Q_SLOTS:
         Result r = cli({"info", q(dir_ / "nope.mp4")});
         QCOMPARE(r.code, 1);
         QVERIFY(r.err.contains("nope.mp4"));
-        QCOMPARE(cli({"info", "--help"}).code, 0);
         QCOMPARE(cli({"info", "--bogus", q(demoIr())}).code, 2);
-        QCOMPARE(cli({"info"}).code, 2);
     }
 
     void extractRanges() {
@@ -122,7 +120,6 @@ private Q_SLOTS:
         // usage errors: exit 2, nothing written
         QCOMPARE(cli({"extract", q(demoVis())}).code, 2);
         QCOMPARE(cli({"extract", q(demoVis()), "-o", q(dir_ / "x.mkv"), "--start", "100"}).code, 2);
-        QCOMPARE(cli({"extract", q(demoVis()), "-o", q(dir_ / "x.mkv"), "--crf", "99"}).code, 2);
         QVERIFY(!fs::exists(dir_ / "x.mkv"));
         // unreadable input: exit 1
         writeBytes(dir_ / "bad.mp4", "garbage");
