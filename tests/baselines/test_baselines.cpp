@@ -309,6 +309,32 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(vf::Error, classical::haarDwt2(cv::Mat::zeros(3, 4, CV_32F)));
     }
 
+    // CBF's weights (computed with separable box sums) equal the sum of the eigenvalues of
+    // the two 5x5 window covariance matrices computed explicitly with cv::calcCovarMatrix and
+    // cv::eigen, as cbf_ieeeconf2011f.m does, at interior pixels of a real detail image.
+    void cbfEdgeStrengthMatchesEigenvalues() {
+        cv::Mat g = toF(pairs_[2].vi) * 255.0, blur;
+        cv::GaussianBlur(g, blur, cv::Size(5, 5), 1.5);
+        cv::Mat d = g - blur;
+        cv::Mat es = classical::cbfEdgeStrength(d, 5);
+        for (const cv::Point p :
+             {cv::Point(40, 30), cv::Point(200, 100), cv::Point(300, 250), cv::Point(123, 77)}) {
+            cv::Mat win;
+            d(cv::Rect(p.x - 2, p.y - 2, 5, 5)).convertTo(win, CV_64F);
+            double expected = 0;
+            for (const cv::Mat& obs : {win, cv::Mat(win.t())}) {
+                cv::Mat cov, mean, evals;
+                cv::calcCovarMatrix(obs, cov, mean, cv::COVAR_NORMAL | cv::COVAR_ROWS, CV_64F);
+                cov /= 4.0; // unbiased, n - 1
+                cv::eigen(cov, evals);
+                expected += cv::sum(evals)[0];
+            }
+            const double got = es.at<float>(p);
+            QVERIFY2(std::abs(got - expected) <= 1e-3 * std::max(1.0, expected),
+                     (std::to_string(got) + " vs " + std::to_string(expected)).c_str());
+        }
+    }
+
     // GTF's primal-dual solver with the default iteration count reaches the TV-L1 energy of a
     // long single-scale run (3000 iterations) within 1%, on a real IR/visible difference.
     void gtfSolverConverges() {

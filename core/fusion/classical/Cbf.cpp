@@ -15,12 +15,11 @@ namespace vf::fusion::classical {
 
 using namespace detail;
 
-namespace {
-
 // hor_es + ver_es of cbf_ieeeconf2011f.m for every pixel: with the window's columns as
 // variables, trace(cov) = sum over columns of the unbiased variance of the column; the
 // vertical matrix uses rows.
-cv::Mat edgeStrength(const cv::Mat& d, int n) {
+cv::Mat cbfEdgeStrength(const cv::Mat& d, int n) {
+    CV_Assert(d.type() == CV_32FC1 && n >= 3 && n % 2 == 1);
     const cv::Size win(n, n);
     cv::Mat sq = d.mul(d), boxSq;
     cv::boxFilter(sq, boxSq, CV_32F, win, cv::Point(-1, -1), false, cv::BORDER_REFLECT);
@@ -49,8 +48,6 @@ cv::Mat edgeStrength(const cv::Mat& d, int n) {
     return es;
 }
 
-} // namespace
-
 cv::Mat fuseCbf(const cv::Mat& ir, const cv::Mat& vi, const CbfParams& p) {
     checkInputs(ir, vi, "cbf");
     if (p.ksize < 1 || p.ksize % 2 == 0 || p.covWindow < 3 || p.covWindow % 2 == 0 ||
@@ -64,11 +61,11 @@ cv::Mat fuseCbf(const cv::Mat& ir, const cv::Mat& vi, const CbfParams& p) {
     runPair(
         [&] {
             cv::Mat d = a - crossBilateral(a, b, p.sigmaS, p.sigmaR, p.ksize);
-            wa = edgeStrength(d, p.covWindow);
+            wa = cbfEdgeStrength(d, p.covWindow);
         },
         [&] {
             cv::Mat d = b - crossBilateral(b, a, p.sigmaS, p.sigmaR, p.ksize);
-            wb = edgeStrength(d, p.covWindow);
+            wb = cbfEdgeStrength(d, p.covWindow);
         });
     cv::Mat out(ir.size(), CV_32FC1);
     const float tiny = 2.220446e-16f; // MATLAB eps replaces zero weights

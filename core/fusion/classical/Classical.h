@@ -134,6 +134,11 @@ double tvl1Energy(const cv::Mat& u, const cv::Mat& f, double lambda);
 // [0,1], sigmaS in pixels, sigmaR in intensity.
 cv::Mat fastBilateral(const cv::Mat& src, double sigmaS, double sigmaR);
 
+// CBF's pixel significance: for the n x n window of `detail` around each pixel (reflected
+// borders), the sum of the eigenvalues of the horizontal covariance matrix (rows as
+// observations) plus that of the vertical one (columns as observations), unbiased.
+cv::Mat cbfEdgeStrength(const cv::Mat& detail, int n);
+
 // Cross (joint) bilateral filter of `src` with range weights from `guide`, square ksize x ksize
 // window, Gaussian spatial sigmaS and range sigmaR (in the units of guide), reflected borders.
 cv::Mat crossBilateral(const cv::Mat& src, const cv::Mat& guide, double sigmaS, double sigmaR,

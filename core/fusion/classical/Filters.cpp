@@ -74,52 +74,42 @@ cv::Mat guidedFilter(const cv::Mat& guide, const cv::Mat& src, int radius, doubl
     CV_Assert(guide.type() == CV_32FC1 && src.type() == CV_32FC1 && guide.size() == src.size());
     const cv::Size k(2 * radius + 1, 2 * radius + 1);
     const int rows = guide.rows, cols = guide.cols;
-    cv::Mat ip(guide.size(), CV_32FC1), ii(guide.size(), CV_32FC1);
+    // The four means in one interleaved box filter pass: (I, p, I*p, I*I).
+    cv::Mat st(guide.size(), CV_32FC4);
     for (int y = 0; y < rows; ++y) {
         const float* g = guide.ptr<float>(y);
         const float* p = src.ptr<float>(y);
-        float* a = ip.ptr<float>(y);
-        float* b = ii.ptr<float>(y);
+        float* o = st.ptr<float>(y);
         for (int x = 0; x < cols; ++x) {
-            a[x] = g[x] * p[x];
-            b[x] = g[x] * g[x];
+            o[4 * x] = g[x];
+            o[4 * x + 1] = p[x];
+            o[4 * x + 2] = g[x] * p[x];
+            o[4 * x + 3] = g[x] * g[x];
         }
     }
-    cv::Mat mI, mP, mIP, mII;
-    auto box = [&](const cv::Mat& s, cv::Mat& d) {
-        cv::boxFilter(s, d, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
-    };
-    box(guide, mI);
-    box(src, mP);
-    box(ip, mIP);
-    box(ii, mII);
+    cv::Mat means;
+    cv::boxFilter(st, means, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
     const float e = static_cast<float>(eps);
-    // a into ip, b into ii (reuse buffers)
+    cv::Mat ab(guide.size(), CV_32FC2);
     for (int y = 0; y < rows; ++y) {
-        const float* mi = mI.ptr<float>(y);
-        const float* mp = mP.ptr<float>(y);
-        const float* mip = mIP.ptr<float>(y);
-        const float* mii = mII.ptr<float>(y);
-        float* a = ip.ptr<float>(y);
-        float* b = ii.ptr<float>(y);
+        const float* m = means.ptr<float>(y);
+        float* o = ab.ptr<float>(y);
         for (int x = 0; x < cols; ++x) {
-            const float var = mii[x] - mi[x] * mi[x];
-            const float cov = mip[x] - mi[x] * mp[x];
-            const float av = cov / (var + e);
-            a[x] = av;
-            b[x] = mp[x] - av * mi[x];
+            const float mi = m[4 * x], mp = m[4 * x + 1], mip = m[4 * x + 2], mii = m[4 * x + 3];
+            const float av = (mip - mi * mp) / (mii - mi * mi + e);
+            o[2 * x] = av;
+            o[2 * x + 1] = mp - av * mi;
         }
     }
-    box(ip, mIP);
-    box(ii, mII);
+    cv::Mat mab;
+    cv::boxFilter(ab, mab, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
     cv::Mat q(guide.size(), CV_32FC1);
     for (int y = 0; y < rows; ++y) {
         const float* g = guide.ptr<float>(y);
-        const float* ma = mIP.ptr<float>(y);
-        const float* mb = mII.ptr<float>(y);
+        const float* m = mab.ptr<float>(y);
         float* o = q.ptr<float>(y);
         for (int x = 0; x < cols; ++x)
-            o[x] = ma[x] * g[x] + mb[x];
+            o[x] = m[2 * x] * g[x] + m[2 * x + 1];
     }
     return q;
 }
