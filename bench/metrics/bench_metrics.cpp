@@ -142,6 +142,14 @@ int main(int argc, char** argv) {
             temporalMetrics(in, temporalMetrics(), fo, {}, &fl);
             temporalMetrics(in, temporalMetrics(), fo, {}, &fl);
         });
+        // flow accuracy proxy: flowD of the visible clip against itself (how well the flow
+        // explains the source's own motion; lower = more accurate flow)
+        double selfRes = 0;
+        for (int i = 0; i + 1 < n; ++i)
+            selfRes += flowD(clip.vi[i], clip.vi[i + 1], clip.vi[i], clip.vi[i + 1], fo);
+        selfRes /= (n - 1);
+        std::printf("%s: visible self-warp residual (flow accuracy proxy) %.3f\n",
+                    flowMethodName(fm), selfRes);
         std::printf("%s: flowD+flicker %.2f ms/pair (%.1fx one flow); all temporal %.2f "
                     "ms/pair (%.1fx; budget 40 ms); two streams sharing source flows %.2f "
                     "ms/pair\n",

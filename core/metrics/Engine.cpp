@@ -183,6 +183,7 @@ EvalResult evaluate(const EvalRequest& req, const ProgressFn& progress, const Ca
         for (const auto& f : {o.fused, o.rIr, o.rVi})
             if (f) all.push_back(f);
     int common = std::numeric_limits<int>::max();
+    std::string shortest;
     for (const auto& f : all) {
         if (f->size() != size)
             throw Error(ErrorCode::Mismatch,
@@ -191,13 +192,16 @@ EvalResult evaluate(const EvalRequest& req, const ProgressFn& progress, const Ca
                             vi->path() + " has " + std::to_string(size.width) + "x" +
                             std::to_string(size.height),
                         f->path());
-        common = std::min(common, f->count());
+        if (f->count() < common) {
+            common = f->count();
+            shortest = f->path();
+        }
     }
     for (const auto& f : all)
         if (f->count() != common)
             res.warnings.push_back(f->path() + " has " + std::to_string(f->count()) +
-                                   " frames, others fewer; evaluating the first " +
-                                   std::to_string(common));
+                                   " frames but " + shortest + " has " + std::to_string(common) +
+                                   "; evaluating the first " + std::to_string(common));
     if (req.start < 0 || req.start >= common)
         throw Error(ErrorCode::InvalidArgument, "start frame " + std::to_string(req.start) +
                                                     " is outside the " + std::to_string(common) +
@@ -232,6 +236,8 @@ EvalResult evaluate(const EvalRequest& req, const ProgressFn& progress, const Ca
     if (haveRefVi) inputRest.insert(inputRest.end(), {Metric::PSNR_VI, Metric::SSIM_VI});
 
     std::vector<Metric> reported = req.metrics;
+    for (Metric m : inputRest)
+        if (std::find(reported.begin(), reported.end(), m) == reported.end()) reported.push_back(m);
     for (const auto& v : restM)
         for (Metric m : v)
             if (std::find(reported.begin(), reported.end(), m) == reported.end())

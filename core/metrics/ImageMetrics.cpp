@@ -290,7 +290,19 @@ std::vector<VifScale> vifPyramid(const cv::Mat& img, const cv::Mat& mask) {
 
 double vifFromPyramids(const std::vector<VifScale>& ref, const std::vector<VifScale>& dist) {
     const double sigmaNsq = 2.0;
-    double num = 0, den = 0;
+    // sum(log10(x_i)) over millions of x_i >= 1: multiply the x_i in blocks and take one log10
+    // per block (the product stays far below the double range; relative rounding ~1e-15).
+    struct LogSum {
+        double sum = 0, prod = 1;
+        void add(double x) {
+            prod *= x;
+            if (prod > 1e200) flush();
+        }
+        void flush() {
+            sum += std::log10(prod);
+            prod = 1;
+        }
+    } num, den;
     for (size_t s = 0; s < ref.size() && s < dist.size(); ++s) {
         if (ref[s].mu.empty()) break;
         const int N = (1 << (4 - static_cast<int>(s))) + 1;
@@ -327,12 +339,16 @@ double vifFromPyramids(const std::vector<VifScale>& ref, const std::vector<VifSc
                     g = 0;
                 }
                 if (sv <= 1e-10) sv = 1e-10;
-                num += std::log10(1 + g * g * sigma1 / (sv + sigmaNsq));
-                den += std::log10(1 + sigma1 / sigmaNsq);
+                num.add(1 + g * g * sigma1 / (sv + sigmaNsq));
+                den.add(1 + sigma1 / sigmaNsq);
             }
         }
     }
-    return den > 0 ? num / den : (num == 0 ? 1.0 : 0.0);
+    num.flush();
+    den.flush();
+    // no texture anywhere (den = 0): the LIVE code divides 0/0; we return 1 if the distorted
+    // image has no structure either (num = 0), else 0
+    return den.sum > 0 ? num.sum / den.sum : (num.sum == 0 ? 1.0 : 0.0);
 }
 
 // ---------------------------------------------------------------------------- Qabf / Nabf
@@ -340,26 +356,24 @@ struct SobelMaps {
     cv::Mat sx, sy; // CV_64F
 };
 
-// analysis_Qabf.m: conv2(p, h, 'same') with zero padding; conv2 flips the kernel.
+// analysis_Qabf.m: conv2(p, h, 'same') with zero padding; conv2 flips the kernel, so with
+// h3 = [-1 0 1; -2 0 2; -1 0 1] and h1 = [1 2 1; 0 0 0; -1 -2 -1]:
+//   SAx = conv2(p, h3) = -correlation with h3 = -Sobel_x,  SAy = conv2(p, h1) = Sobel_y
+// (OpenCV's Sobel is a correlation with [-1 0 1; -2 0 2; -1 0 1] / its transpose).
 SobelMaps sobelConv2Zero(const cv::Mat& img) {
-    const cv::Mat h3 = (cv::Mat_<double>(3, 3) << -1, 0, 1, -2, 0, 2, -1, 0, 1);
-    const cv::Mat h1 = (cv::Mat_<double>(3, 3) << 1, 2, 1, 0, 0, 0, -1, -2, -1);
-    cv::Mat h3f, h1f;
-    cv::flip(h3, h3f, -1);
-    cv::flip(h1, h1f, -1);
     SobelMaps s;
-    cv::filter2D(img, s.sx, CV_64F, h3f, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
-    cv::filter2D(img, s.sy, CV_64F, h1f, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+    cv::Sobel(img, s.sx, CV_64F, 1, 0, 3, -1.0, 0, cv::BORDER_CONSTANT);
+    cv::Sobel(img, s.sy, CV_64F, 0, 1, 3, 1.0, 0, cv::BORDER_CONSTANT);
     return s;
 }
 
-// Kumar's sobel_fn: correlation with v = [-1 -2 -1; 0 0 0; 1 2 1] (gv) and its transpose (gh)
-// over the image extended by one edge-replicated row/column (per_extn_im_fn for a 3x3 window).
+// Kumar's sobel_fn: correlation with v = [-1 -2 -1; 0 0 0; 1 2 1] (gv = Sobel_y) and its
+// transpose (gh = Sobel_x) over the image extended by one edge-replicated row/column
+// (per_extn_im_fn for a 3x3 window).
 SobelMaps sobelKumar(const cv::Mat& img) {
-    const cv::Mat v = (cv::Mat_<double>(3, 3) << -1, -2, -1, 0, 0, 0, 1, 2, 1);
     SobelMaps s;
-    cv::filter2D(img, s.sy, CV_64F, v, cv::Point(-1, -1), 0, cv::BORDER_REPLICATE);
-    cv::filter2D(img, s.sx, CV_64F, v.t(), cv::Point(-1, -1), 0, cv::BORDER_REPLICATE);
+    cv::Sobel(img, s.sx, CV_64F, 1, 0, 3, 1.0, 0, cv::BORDER_REPLICATE);
+    cv::Sobel(img, s.sy, CV_64F, 0, 1, 3, 1.0, 0, cv::BORDER_REPLICATE);
     return s;
 }
 
@@ -404,8 +418,8 @@ double qabfFromSobel(const SobelMaps& A, const SobelMaps& B, const SobelMaps& F,
 
 double nabfFromSobel(const SobelMaps& A, const SobelMaps& B, const SobelMaps& F,
                      const cv::Mat& mask) {
-    const double Td = 2, wtMin = 0.001, Lg = 1.5, Nrg = 0.9999, kg = 19, sg = 0.5, Nra = 0.9995,
-                 ka = 22, sa = 0.5;
+    constexpr double Td = 2, wtMin = 0.001, Lg = 1.5, Nrg = 0.9999, kg = 19, sg = 0.5, Nra = 0.9995,
+                     ka = 22, sa = 0.5;
     auto angle = [](double gv, double gh) {
         if (gv == 0 && gh == 0) return 0.0;
         return std::atan(gv / gh); // gh == 0 -> +-pi/2 as MATLAB's atan(+-Inf)
@@ -434,8 +448,9 @@ double nabfFromSobel(const SobelMaps& A, const SobelMaps& B, const SobelMaps& F,
             const double gA = std::sqrt(ah[c] * ah[c] + av[c] * av[c]);
             const double gB = std::sqrt(bh[c] * bh[c] + bv[c] * bv[c]);
             const double gF = std::sqrt(fh[c] * fh[c] + fv[c] * fv[c]);
-            const double wA = gA >= Td ? std::pow(gA, Lg) : wtMin;
-            const double wB = gB >= Td ? std::pow(gB, Lg) : wtMin;
+            static_assert(Lg == 1.5, "g^Lg is computed as g*sqrt(g)");
+            const double wA = gA >= Td ? gA * std::sqrt(gA) : wtMin;
+            const double wB = gB >= Td ? gB * std::sqrt(gB) : wtMin;
             den += wA + wB;
             if (gF > gA && gF > gB) {
                 const double aF = angle(fv[c], fh[c]);

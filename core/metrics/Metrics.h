@@ -160,8 +160,10 @@ cv::Mat polygonMask(cv::Size size, const std::vector<cv::Point>& polygon);
 // ----------------------------------------------------------------------------- temporal
 enum class FlowMethod { DisFast, DisMedium, Farneback };
 struct FlowOptions {
-    // DIS MEDIUM: ~2x the cost of FAST but noticeably more accurate on the M3SVD motion
-    // (people walking, camera shake); still fits the per-pair budget at 640x480.
+    // DIS MEDIUM by default: ~4x the cost of FAST but its flow explains the M3SVD motion
+    // better (self-warp residual of the visible clip 2.40 vs 2.82 grey levels on 0111_1716,
+    // bench/metrics/RESULTS.md); flowD needs one flow per pair, which fits the per-pair budget.
+    // The full temporal set needs 6 flows per pair: use DisFast there when speed matters.
     FlowMethod method = FlowMethod::DisMedium;
 };
 const char* flowMethodName(FlowMethod m);            // "dis-fast", "dis-medium", "farneback"
@@ -187,6 +189,7 @@ struct TemporalInputs {
 // fused streams over the same sources share them; empty Mats are computed here.
 struct SourceFlows {
     cv::Mat viFw, viBw, irFw, irBw; // fw: t-1 -> t, bw: t -> t-1
+    cv::Mat viMask, irMask;         // Lai consistency of (bw, fw), CV_8UC1, when needed
 };
 SourceFlows computeSourceFlows(const TemporalInputs& in, const std::vector<Metric>& which,
                                const FlowOptions& opt = {});

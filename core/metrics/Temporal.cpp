@@ -184,7 +184,9 @@ SourceFlows computeSourceFlows(const TemporalInputs& in, const std::vector<Metri
         checkPair(in.irPrev, in.irCur, "infrared");
         f.irBw = computeFlow(in.irCur, in.irPrev, opt);
         f.irFw = computeFlow(in.irPrev, in.irCur, opt);
+        f.irMask = consistencyMask(f.irBw, f.irFw);
     }
+    if (needVif) f.viMask = consistencyMask(f.viBw, f.viFw);
     return f;
 }
 
@@ -230,8 +232,9 @@ Values temporalMetrics(const TemporalInputs& in, const std::vector<Metric>& whic
         out[Metric::FlowD] = residualMean(in.fusedCur, warped, mask, 0);
     }
     if (wants(which, Metric::WarpError)) {
-        const cv::Mat occ =
-            consistencyMask(need(fl.viBw, "visible backward"), need(fl.viFw, "visible forward"));
+        const cv::Mat occ = !fl.viMask.empty() ? fl.viMask
+                                               : consistencyMask(need(fl.viBw, "visible backward"),
+                                                                 need(fl.viFw, "visible forward"));
         const cv::Mat warped = warpBackward(in.fusedPrev, fl.viBw);
         out[Metric::WarpError] = residualMean(in.fusedCur, warped, andMasks(occ, mask), 2);
     }
@@ -240,8 +243,9 @@ Values temporalMetrics(const TemporalInputs& in, const std::vector<Metric>& whic
         const cv::Mat& viFw = need(fl.viFw, "visible forward");
         const cv::Mat& irBw = need(fl.irBw, "infrared backward");
         const cv::Mat& irFw = need(fl.irFw, "infrared forward");
-        const cv::Mat srcMask =
-            andMasks(andMasks(consistencyMask(viBw, viFw), consistencyMask(irBw, irFw)), mask);
+        const cv::Mat viOk = fl.viMask.empty() ? consistencyMask(viBw, viFw) : fl.viMask;
+        const cv::Mat irOk = fl.irMask.empty() ? consistencyMask(irBw, irFw) : fl.irMask;
+        const cv::Mat srcMask = andMasks(andMasks(viOk, irOk), mask);
         const cv::Mat fBw = computeFlow(in.fusedCur, in.fusedPrev, opt);
         const cv::Mat fFw = computeFlow(in.fusedPrev, in.fusedCur, opt);
         const double sF = swe(in.fusedPrev, in.fusedCur, fFw, fBw, srcMask);
