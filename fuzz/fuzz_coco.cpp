@@ -10,7 +10,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const vf::Error&) {
         return 0;
     }
-    if (!vf::fuzz::smallDocument(d)) return 0;
+    if (!vf::fuzz::smallDocument(d) || d.media.frameCount > 300) return 0;
     const std::string again = vf::annotate::toCoco(d);
     try {
         (void)vf::annotate::fromCoco(again, "again.json");

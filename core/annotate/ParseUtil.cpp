@@ -169,7 +169,7 @@ std::pair<int, int> JsonPositions::at(const std::string& pointer) const {
 // --- located JSON field access -------------------------------------------------------------
 
 JsonReader::JsonReader(const std::string& source, std::string_view text)
-    : source_(source), positions_(text) {}
+    : source_(source), text_(text) {}
 
 json JsonReader::parse(std::string_view text) const {
     try {
@@ -224,11 +224,12 @@ std::string JsonReader::fieldName(const std::string& ptr) {
 
 void JsonReader::fail(const std::string& ptr, const std::string& problem) const {
     // Use the value's position; when the value is missing, the nearest existing parent's.
+    const JsonPositions positions(text_);
     std::string p = ptr;
-    std::pair<int, int> lc = positions_.at(p);
+    std::pair<int, int> lc = positions.at(p);
     while (lc.first == 0 && !p.empty()) {
         p = p.substr(0, p.rfind('/'));
-        lc = positions_.at(p);
+        lc = positions.at(p);
     }
     detail::fail(source_, lc.first, lc.second, fieldName(ptr), problem);
 }

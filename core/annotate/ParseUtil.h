@@ -35,6 +35,7 @@ private:
 
 // Field access with located errors. `ptr` is the JSON pointer of `obj`; field names in
 // messages are written like "tracks[0].keyframes[2].x".
+// Positions are computed only when an error is reported (`text` must outlive the reader).
 class JsonReader {
 public:
     JsonReader(const std::string& source, std::string_view text);
@@ -65,7 +66,7 @@ public:
 
 private:
     std::string source_;
-    JsonPositions positions_;
+    std::string_view text_;
 };
 
 // Upper bound on frame numbers accepted by importers (about 4 days at 30 fps).
