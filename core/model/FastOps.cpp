@@ -84,7 +84,61 @@ void layerNormImpl(const at::Tensor& x, at::Tensor& y, const at::Tensor& w, cons
     });
 }
 
+template <typename T>
+VF_CLONES void dwPlane(const T* __restrict in, T* __restrict out, const T* __restrict k, T bias,
+                       int64_t H, int64_t W) {
+    for (int64_t y = 0; y < H; ++y) {
+        T* o = out + y * W;
+        for (int64_t x = 0; x < W; ++x)
+            o[x] = bias;
+        for (int ky = 0; ky < 3; ++ky) {
+            const int64_t yy = y + ky - 1;
+            if (yy < 0 || yy >= H) continue; // zero padding
+            const T* r = in + yy * W;
+            const T k0 = k[ky * 3], k1 = k[ky * 3 + 1], k2 = k[ky * 3 + 2];
+            if (W == 1) {
+                o[0] += k1 * r[0];
+                continue;
+            }
+            o[0] += k1 * r[0] + k2 * r[1];
+            for (int64_t x = 1; x < W - 1; ++x)
+                o[x] += k0 * r[x - 1] + k1 * r[x] + k2 * r[x + 1];
+            o[W - 1] += k0 * r[W - 2] + k1 * r[W - 1];
+        }
+    }
+}
+
+template <typename T>
+void depthwiseImpl(const at::Tensor& x, at::Tensor& y, const at::Tensor& w, const at::Tensor& b) {
+    const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+    const T* xp = x.data_ptr<T>();
+    T* yp = y.data_ptr<T>();
+    const T* wp = w.data_ptr<T>();
+    const T* bp = b.defined() ? b.data_ptr<T>() : nullptr;
+    at::parallel_for(0, N * C, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+            const int64_t c = i % C;
+            dwPlane<T>(xp + i * H * W, yp + i * H * W, wp + c * 9, bp ? bp[c] : T(0), H, W);
+        }
+    });
+}
+
 } // namespace
+
+at::Tensor depthwise3x3(const at::Tensor& xIn, const at::Tensor& w, const at::Tensor& b) {
+    at::Tensor x = xIn.contiguous();
+    TORCH_CHECK(x.dim() == 4 && w.dim() == 4 && w.size(0) == x.size(1) && w.size(1) == 1 &&
+                    w.size(2) == 3 && w.size(3) == 3,
+                "depthwise3x3: unexpected shapes");
+    at::Tensor wx = w.to(x.scalar_type()).contiguous();
+    at::Tensor bx = b.defined() ? b.to(x.scalar_type()).contiguous() : at::Tensor();
+    at::Tensor y = at::empty_like(x);
+    if (x.scalar_type() == at::kDouble)
+        depthwiseImpl<double>(x, y, wx, bx);
+    else
+        depthwiseImpl<float>(x, y, wx, bx);
+    return y;
+}
 
 bool supported(const at::Tensor& x) {
     return x.device().is_cpu() &&

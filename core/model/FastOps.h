@@ -12,6 +12,11 @@ namespace vf::model::fast {
 // undefined = BiasFree, which does not subtract the mean: y = x / sqrt(var_c + eps) * w).
 at::Tensor layerNormChannels(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b);
 
+// Depthwise 3x3 convolution (groups = channels, stride 1, zero padding 1) of a (N, C, H, W)
+// float/double CPU tensor with weight (C, 1, 3, 3) and optional bias (C): a direct
+// per-plane kernel, 2-3x faster here than at::conv2d's grouped path.
+at::Tensor depthwise3x3(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b);
+
 // True when the fused kernels handle this tensor (CPU, float32/float64, no autograd needed).
 bool supported(const at::Tensor& x);
 

@@ -30,6 +30,12 @@ bool useFast(bool fast, const Tensor& x) {
     return fast && fast::supported(x);
 }
 
+// Depthwise 3x3 conv module: the direct kernel on the fast path, the module otherwise.
+Tensor dw(torch::nn::Conv2d& m, const Tensor& x, bool fast) {
+    if (useFast(fast, x)) return fast::depthwise3x3(x, m->weight, m->bias);
+    return m->forward(x);
+}
+
 // Feature energy: mean over channels of x^2, (N, C, h, w) -> (N, h, w).
 Tensor energy(const Tensor& x) {
     return x.detach().square().mean(1);
@@ -91,7 +97,7 @@ FeedForwardImpl::FeedForwardImpl(int64_t dim, double ffn, bool bias) {
 }
 
 Tensor FeedForwardImpl::forward(const Tensor& x, bool fast) {
-    Tensor y = dwconv(project_in(x));
+    Tensor y = dw(dwconv, project_in(x), fast);
     auto ch = y.chunk(2, 1);
     if (useFast(fast, y)) {
         Tensor g = at::gelu(ch[0]);
@@ -110,7 +116,7 @@ AttentionImpl::AttentionImpl(int64_t dim, int64_t h, bool bias) : heads(h) {
 
 Tensor AttentionImpl::forward(const Tensor& x, bool fast) {
     const auto b = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-    Tensor t = qkv_dwconv(qkv(x));
+    Tensor t = dw(qkv_dwconv, qkv(x), fast);
     if (useFast(fast, t)) {
         t = t.contiguous();
         Tensor out = at::empty({b, C, H, W}, t.options());
@@ -143,16 +149,16 @@ CrossAttentionImpl::CrossAttentionImpl(int64_t dim, int64_t h, bool bias) : head
     project_out = register_module("project_out", conv2d(dim, dim, 1, bias));
 }
 
-Tensor CrossAttentionImpl::query(const Tensor& xa) {
-    return q_dwconv(q(xa));
+Tensor CrossAttentionImpl::query(const Tensor& xa, bool fast) {
+    return dw(q_dwconv, q(xa), fast);
 }
 
 Tensor CrossAttentionImpl::forward(const Tensor& xa, const Tensor& xb, bool fast,
                                    const Tensor& qPre) {
     // xa may be undefined when the query is precomputed; xb has the same shape.
     const auto b = xb.size(0), C = xb.size(1), H = xb.size(2), W = xb.size(3);
-    Tensor qq = qPre.defined() ? qPre : query(xa);
-    Tensor kvt = kv_dwconv(kv(xb));
+    Tensor qq = qPre.defined() ? qPre : query(xa, fast);
+    Tensor kvt = dw(kv_dwconv, kv(xb), fast);
     if (useFast(fast, kvt)) {
         qq = qq.contiguous();
         kvt = kvt.contiguous();
@@ -240,7 +246,7 @@ CrossTransformerBlockImpl::CrossTransformerBlockImpl(int64_t dim, int64_t h, dou
 Tensor CrossTransformerBlockImpl::forward(const Tensor& x, const Tensor& s, bool fast,
                                           const Tensor& qPre) {
     if (useFast(fast, x)) {
-        Tensor qx = qPre.defined() ? qPre : attn->query(norm1->forward(x, true));
+        Tensor qx = qPre.defined() ? qPre : attn->query(norm1->forward(x, true), true);
         Tensor y = attn->forward(Tensor(), norm1->forward(s, true), true, qx);
         y.add_(x);
         y.add_(ffn->forward(norm2->forward(y, true), true));
@@ -443,7 +449,7 @@ Tensor FusionModuleImpl::forward(const Tensor& ir, const Tensor& vi, bool fast) 
     if (useFast(fast, Q)) {
         // The query side (norm1(Q) -> q -> q_dwconv) is the same for both calls: once.
         auto& ct = cross_transformer;
-        Tensor qx = ct->attn->query(ct->norm1->forward(Q, true));
+        Tensor qx = ct->attn->query(ct->norm1->forward(Q, true), true);
         Tensor a = ct->forward(Q, ir, true, qx);
         a.add_(ct->forward(Q, vi, true, qx));
         return a;
@@ -527,9 +533,9 @@ Tensor StackedCoAttentionImpl::forward(const Tensor& xIn, bool fast, TapSink* ta
             const int64_t h = at_->heads, c = C / h, HW = H * W;
             Tensor flat = x.reshape({B * T, C, H, W});
             Tensor ln = blk->norm1->forward(flat, true);
-            Tensor q = at_->q_dwconv(at_->q(ln)).contiguous();
-            Tensor kvp = at_->kv_dwconv_prev(at_->kv_prev(ln)).contiguous();
-            Tensor kvn = at_->kv_dwconv_next(at_->kv_next(ln)).contiguous();
+            Tensor q = dw(at_->q_dwconv, at_->q(ln), true).contiguous();
+            Tensor kvp = dw(at_->kv_dwconv_prev, at_->kv_prev(ln), true).contiguous();
+            Tensor kvn = dw(at_->kv_dwconv_next, at_->kv_next(ln), true).contiguous();
             Tensor out = at::empty({B * T, C, H, W}, q.options());
             std::vector<Tensor> ap, an, ac;
             for (int64_t b = 0; b < B; ++b)

@@ -99,7 +99,7 @@ struct CrossAttentionImpl : torch::nn::Module {
     // q_in: precomputed q_dwconv(q(xa)) or undefined.
     at::Tensor forward(const at::Tensor& xa, const at::Tensor& xb, bool fast,
                        const at::Tensor& qPre = {});
-    at::Tensor query(const at::Tensor& xa);
+    at::Tensor query(const at::Tensor& xa, bool fast = false);
     int64_t heads;
     at::Tensor temperature;
     LayerNorm norm{nullptr}; // dead: registered for strict loading, never used
