@@ -1260,4 +1260,15 @@ void exportAs(const Document& doc, const std::string& format, const fs::path& pa
                             "\" (use json, mot, cvat, coco or yolo)");
 }
 
+Document importAs(const std::string& format, const fs::path& path, int width, int height,
+                  const std::string& label) {
+    if (format == "json") return loadDocument(path);
+    if (format == "mot") return importMot(path, label);
+    if (format == "cvat") return importCvat(path);
+    if (format == "coco") return importCoco(path);
+    if (format == "yolo") return importYolo(path, width, height);
+    throw vf::Error(vf::ErrorCode::InvalidArgument, "unknown annotation format \"" + format +
+                                                        "\" (use json, mot, cvat, coco or yolo)");
+}
+
 } // namespace vf::annotate

@@ -109,5 +109,8 @@ Document importYolo(const std::filesystem::path& folder, int width, int height);
 // Format by extension / name for the CLI and GUI: "json" (vfstudio), "mot", "cvat", "coco",
 // "yolo". Throws InvalidArgument for an unknown name.
 void exportAs(const Document& doc, const std::string& format, const std::filesystem::path& path);
+// Reads any of the formats. MOT gets `label` for its tracks; YOLO needs width/height.
+Document importAs(const std::string& format, const std::filesystem::path& path, int width = 0,
+                  int height = 0, const std::string& label = "object");
 
 } // namespace vf::annotate

@@ -349,6 +349,7 @@ private Q_SLOTS:
         expectError([&] { fromJson(neg, "n.json"); }, {"n.json:", "keyframes[0].w", "negative"});
         // a file that does not exist
         expectError([&] { loadDocument(dir_ / "none.json"); }, {"none.json"});
+        expectError([&] { importAs("xls", dir_ / "a.xls"); }, {"unknown annotation format", "xls"});
     }
 
     void malformedMot() {

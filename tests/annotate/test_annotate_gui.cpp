@@ -140,6 +140,21 @@ private Q_SLOTS:
         QCOMPARE(seek.count(), 1);
         QCOMPARE(seek.at(0).at(0).toInt(), 20);
 
+        // Export as CVAT and import into a fresh controller: same annotations, one undo step.
+        const std::filesystem::path xmlPath =
+            std::filesystem::temp_directory_path() /
+            ("vf_gui_export_" + std::to_string(QCoreApplication::applicationPid()) + ".xml");
+        c.exportAs("cvat", xmlPath);
+        AnnotationController c2;
+        c2.setMedia(c.document().media);
+        c2.importFile("cvat", xmlPath);
+        std::filesystem::remove(xmlPath);
+        QVERIFY(c2.document().tracks == c.document().tracks);
+        QVERIFY(c2.document().segments == c.document().segments);
+        QCOMPARE(c2.undoStack()->count(), 1);
+        c2.undoStack()->undo();
+        QVERIFY(c2.document().tracks.empty());
+
         c.setFrame(6); // interpolated box + the ghosting banner
         QVERIFY(win.grab().save(outputDir() + "/annotate_overlay.png"));
     }

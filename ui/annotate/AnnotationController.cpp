@@ -342,6 +342,17 @@ void AnnotationController::exportAs(const QString& format,
     vf::annotate::exportAs(doc_, format.toStdString(), path);
 }
 
+void AnnotationController::importFile(const QString& format, const std::filesystem::path& path,
+                                      const QString& motLabel) {
+    Document in = vf::annotate::importAs(format.toStdString(), path, doc_.media.width,
+                                         doc_.media.height, motLabel.toStdString());
+    const MediaInfo media = doc_.media;
+    edit(tr("Import %1").arg(format), [&](Document& d) {
+        d = std::move(in);
+        if (media.frameCount > 0 || media.width > 0) d.media = media;
+    });
+}
+
 void AnnotationController::enableAutosave(const std::filesystem::path& documentPath,
                                           int intervalMs) {
     autosave_ = std::make_unique<Autosaver>(autosavePathFor(documentPath),

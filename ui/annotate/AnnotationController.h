@@ -97,6 +97,10 @@ public:
     void save(const std::filesystem::path& path); // atomic; removes the autosave sidecar
     void load(const std::filesystem::path& path);
     void exportAs(const QString& format, const std::filesystem::path& path) const;
+    // Replaces the annotations with an imported file (one undo step; the media info of the
+    // open pair is kept). Throws vf::Error with the file/line/field of any problem.
+    void importFile(const QString& format, const std::filesystem::path& path,
+                    const QString& motLabel = "object");
     void enableAutosave(const std::filesystem::path& documentPath, int intervalMs = 2000);
     std::optional<vf::annotate::RecoveryInfo>
     pendingRecovery(const std::filesystem::path& doc) const;
