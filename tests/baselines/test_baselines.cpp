@@ -132,6 +132,20 @@ private Q_SLOTS:
         }
     }
 
+    // Degenerate sizes (smaller than every filter window and pyramid) still give an image of
+    // the input size.
+    void tinyImages_data() { outputSizeAndType_data(); }
+    void tinyImages() {
+        QFETCH(QString, method);
+        const auto m = registry().get(method.toStdString());
+        for (const cv::Size s : {cv::Size(1, 1), cv::Size(2, 3), cv::Size(5, 3), cv::Size(17, 1)}) {
+            const cv::Rect r(cv::Point(300, 200), s);
+            cv::Mat out = fuseFrame(*m, pairs_[0].ir(r), pairs_[0].vi(r), {});
+            QVERIFY(out.size() == s);
+            QCOMPARE(out.type(), CV_8UC3);
+        }
+    }
+
     // Fusing an image with itself gives it back: true for all fourteen methods. Every one is
     // a convex combination of the sources (average, max, PCA, CBF) or splits each source into
     // layers that sum back to it and combines corresponding layers with weights summing to 1
