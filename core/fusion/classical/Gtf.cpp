@@ -4,8 +4,8 @@
 // lambda ||grad x - grad vi||_1 (isotropic TV), lambda = 4. With y = x - vi this is TV-L1
 // denoising of f = ir - vi: y = argmin ||y - f||_1 + lambda TV(y), and x = y + vi.
 // Solver: VIFB calls NUMIPAD's IRN (iteratively reweighted norm, 5 outer loops of PCG). Here
-// the same energy is minimised by Chambolle-Pock primal-dual iterations (tau = sigma =
-// 1/(8 sigma), sigma = 22.6, over-relaxation 1), coarse to fine over 3 scales (lambda halves per
+// the same energy is minimised by Chambolle-Pock primal-dual iterations (sigma = 22.6,
+// tau = 1/(8 sigma), over-relaxation 1), coarse to fine over 3 scales (lambda halves per
 // halving of the resolution, so the energies agree; the coarse solution warm-starts the finer one).
 // The default 120 full-resolution iterations (+240 and +480 at 1/2 and 1/4 size) reach the energy
 // of a 3000-iteration single-scale run within 1% (checked by tests/baselines).
