@@ -35,7 +35,9 @@ bool Args::parse(const std::vector<std::string>& argv, std::ostream& out) {
     pos_.clear();
     bool onlyPositional = false;
     for (size_t i = 0; i < argv.size(); ++i) {
-        const std::string& a = argv[i];
+        std::string a = argv[i];
+        // The one short option every subcommand shares: -o for the output.
+        if (!onlyPositional && a == "-o") a = find("output") ? "--output" : "--o";
         if (!onlyPositional && (a == "--help" || a == "-h")) {
             printHelp(out);
             return false;
@@ -101,7 +103,8 @@ void Args::printHelp(std::ostream& out) const {
     }
     out << "\noptions:\n";
     for (const auto& o : opts_) {
-        std::string lhs = "--" + o.name + (o.isFlag ? "" : " <" + o.valueName + ">");
+        std::string lhs = (o.name == "output" ? "-o, --" : "--") + o.name +
+                          (o.isFlag ? "" : " <" + o.valueName + ">");
         out << "  " << std::left << std::setw(28) << lhs << o.help;
         if (o.def) out << " (default: " << *o.def << ")";
         if (o.repeat) out << " (repeatable)";
