@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <torch/script.h>
 #include <torch/torch.h>
 
 #include "core/common/Error.h"
@@ -390,6 +391,45 @@ private Q_SLOTS:
         m = sd.tensors;
         m["up1.body.2.bias"] = torch::zeros({17});
         expectModelError(m, "key_shape", {"1 mis-shaped keys", "up1.body.2.bias", "[17]", "[16]"});
+    }
+
+    // An exported TorchScript module (parameters under the official names) loads too.
+    void loadsTorchScriptModule() {
+        auto sd = loadCheckpoint(fixtures() / "vf16_weights.pth");
+        torch::jit::Module root("__torch__.VideoFusionTS");
+        int counter = 0;
+        for (const auto& key : sd.order) {
+            torch::jit::Module cur = root;
+            size_t start = 0, dot;
+            while ((dot = key.find('.', start)) != std::string::npos) {
+                std::string part = key.substr(start, dot - start);
+                if (!cur.hasattr(part)) {
+                    torch::jit::Module child("__torch__.M" + std::to_string(counter++));
+                    cur.register_module(part, child);
+                }
+                cur = cur.attr(part).toModule();
+                start = dot + 1;
+            }
+            cur.register_parameter(key.substr(start), sd.tensors.at(key).clone(), false);
+        }
+        auto p = tmp_ / "scripted.pt";
+        root.save(p.string());
+        auto back = loadCheckpoint(p);
+        QVERIFY(back.kind == CheckpointKind::TorchScript);
+        QCOMPARE(int(back.tensors.size()), 464);
+        for (auto& k : sd.order)
+            QVERIFY(torch::equal(back.tensors.at(k), sd.tensors.at(k)));
+        auto eng = VideoFusionEngine::load(p);
+        QCOMPARE(eng->parameterCount(), int64_t(1715126));
+    }
+
+    // BasicSR 'params_ema' is preferred over 'params' when present (EMA weights).
+    void readsParamsEmaWrapper() {
+        auto sd = loadCheckpoint(fixtures() / "vf16_weights.pth");
+        saveCheckpoint(tmp_ / "ema.pth", sd.tensors, sd.order, "params_ema");
+        auto back = loadCheckpoint(tmp_ / "ema.pth");
+        QCOMPARE(back.wrapper, std::string("params_ema"));
+        QCOMPARE(int(back.tensors.size()), 464);
     }
 
     void errorsNameTheProblem() {
