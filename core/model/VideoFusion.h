@@ -50,7 +50,9 @@
 //                                                       softmax(q k_next) and the combined
 //                                                       softmax(A_prev * A_next)
 // TapRequest::names selects by exact name or by prefix ending in '/' (e.g. "bicam/3/");
-// empty selects all.
+// empty selects all. Spatial taps have the network's (padded) size: when H or W is not a
+// multiple of 4 the clip is reflect-padded right/bottom first, so crop taps to
+// ceil(H/s) x ceil(W/s) of the scale s if needed. With B = 1 every leading "B*T" is T.
 // ---------------------------------------------------------------------------------------
 
 #include <array>
