@@ -3,7 +3,7 @@
 #include <ATen/Parallel.h>
 
 void TestTrain::initTestCase() {
-    at::set_num_threads(2);
+    at::set_num_threads(1);
 }
 
 QTEST_GUILESS_MAIN(TestTrain)

@@ -15,4 +15,11 @@ private Q_SLOTS:
     void fidelityByHand();
     void temporalByHand();
     void totalAsTheCodeSumsIt();
+    // test_trainer.cpp
+    void learningRateSchedule();
+    void configParsing();
+    void clipsShareOneCrop();
+    void fewStepsLowerTheLoss();
+    void checkpointReloadsStrictly();
+    void resumeMatchesUninterrupted();
 };
