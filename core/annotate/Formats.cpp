@@ -477,7 +477,7 @@ std::string toCvatXml(const Document& doc) {
         o << "  <track" << xattr("id", std::to_string(t.id)) << xattr("label", t.label)
           << xattr("source", "manual") << ">\n";
         if (!t.keys.empty()) {
-            const int end = n > 0 ? n - 1 : t.keys.back().frame;
+            const int end = std::max(n - 1, t.keys.back().frame); // keys past the clip too
             for (int f = t.keys.front().frame; f <= end; ++f) {
                 const Keyframe* k = t.keyAt(f);
                 Rect r;
