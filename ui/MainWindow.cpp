@@ -14,6 +14,7 @@
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -30,7 +31,20 @@
 
 #include "core/common/Error.h"
 #include "core/common/Resources.h"
+#include "ui/Dialogs.h"
+#include "ui/JobsPanel.h"
+#include "ui/MetricsPanel.h"
+#include "ui/StagePanel.h"
 #include "ui/Timeline.h"
+
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFormLayout>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+#include <QStandardPaths>
+#include <QTabWidget>
 
 namespace vf::ui {
 
@@ -42,6 +56,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     const size_t budgetMb =
         size_t(settings.value(QStringLiteral("cache/budgetMB"), 768).toLongLong());
     ws_ = new Workspace(this, budgetMb << 20);
+    jobs_ = new JobManager(this);
+    jc_ = new JobController(ws_, jobs_, this);
 
     auto* central = new QWidget(this);
     auto* vbox = new QVBoxLayout(central);
@@ -132,13 +148,29 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(&playTimer_, &QTimer::timeout, this, &MainWindow::onPlayTick);
     connect(&statusTimer_, &QTimer::timeout, this, &MainWindow::updateStatus);
     statusTimer_.start(500);
+    connect(jc_, &JobController::deviceReported, this,
+            [this](const QString& d) { statusDevice_->setText(tr("Device: %1").arg(d)); });
+    connect(jobs_, &JobManager::jobFinished, this, [this](Job* j) {
+        if (j->state() == Job::State::Failed)
+            showError(tr("Job failed"), j->title() + QStringLiteral(":\n") + j->error());
+    });
+    connect(metrics_, &MetricsPanel::seekRequested, ws_, &Workspace::setFrame);
+    // Autosave every minute while a pair is open.
+    connect(&autosaveTimer_, &QTimer::timeout, this, &MainWindow::autosave);
+    autosaveTimer_.start(QSettings().value(QStringLiteral("session/autosaveSeconds"), 60).toInt() *
+                         1000);
 
     resize(1280, 800);
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     updateStatus();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+    // Stop the jobs before the workspace and panels they report to go away.
+    jobs_->cancelAll();
+    delete jobs_;
+    jobs_ = nullptr;
+}
 
 QAction* MainWindow::addAction(QMenu* menu, const QString& name, const QString& text,
                                const QKeySequence& key, std::function<void()> fn) {
@@ -166,6 +198,46 @@ void MainWindow::buildActions() {
               QKeySequence(Qt::CTRL | Qt::Key_D), [this] { openDemo(); });
     recentMenu_ = file->addMenu(tr("Open recent"));
     rebuildRecentMenu();
+    addAction(file, QStringLiteral("actAddStream"), tr("Add stream from file…"),
+              QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A), [this] { addStreamDialog(); });
+    file->addSeparator();
+    addAction(file, QStringLiteral("actOpenSession"), tr("Open session…"),
+              QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O), [this] {
+                  const QString f = QFileDialog::getOpenFileName(
+                      this, tr("Open session"), QString(),
+                      tr("vfstudio sessions (*.vfsession.json *.json)"));
+                  if (f.isEmpty()) return;
+                  try {
+                      openSession(f);
+                  } catch (const std::exception& e) {
+                      showError(tr("Cannot open the session"), QString::fromStdString(e.what()));
+                  }
+              });
+    recentSessions_ = file->addMenu(tr("Recent sessions"));
+    rebuildRecentSessions();
+    auto saveAs = [this] {
+        const QString f = QFileDialog::getSaveFileName(this, tr("Save session"), sessionPath_,
+                                                       tr("vfstudio sessions (*.vfsession.json)"));
+        if (f.isEmpty()) return;
+        try {
+            saveSession(f);
+        } catch (const std::exception& e) {
+            showError(tr("Cannot save the session"), QString::fromStdString(e.what()));
+        }
+    };
+    addAction(file, QStringLiteral("actSaveSession"), tr("Save session"), QKeySequence::Save,
+              [this, saveAs] {
+                  if (sessionPath_.isEmpty()) return saveAs();
+                  try {
+                      saveSession(sessionPath_);
+                  } catch (const std::exception& e) {
+                      showError(tr("Cannot save the session"), QString::fromStdString(e.what()));
+                  }
+              });
+    addAction(file, QStringLiteral("actSaveSessionAs"), tr("Save session as…"),
+              QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), saveAs);
+    addAction(file, QStringLiteral("actPreferences"), tr("Preferences…"),
+              QKeySequence(Qt::CTRL | Qt::Key_Comma), [this] { preferencesDialog(); });
     file->addSeparator();
     addAction(file, QStringLiteral("actClose"), tr("Close pair"),
               QKeySequence(Qt::CTRL | Qt::Key_W), [this] { ws_->closePair(); });
@@ -323,6 +395,324 @@ void MainWindow::buildDocks() {
     idock->setWidget(inspector_);
     addDockWidget(Qt::LeftDockWidgetArea, idock);
     viewMenu_->addAction(idock->toggleViewAction());
+
+    auto* jdock = new QDockWidget(tr("Jobs"), this);
+    jdock->setObjectName(QStringLiteral("dockJobs"));
+    jobsPanel_ = new JobsPanel(jobs_, jdock);
+    jdock->setWidget(jobsPanel_);
+    addDockWidget(Qt::BottomDockWidgetArea, jdock);
+    viewMenu_->addAction(jdock->toggleViewAction());
+
+    auto* mdock = new QDockWidget(tr("Metrics"), this);
+    mdock->setObjectName(QStringLiteral("dockMetrics"));
+    metrics_ = new MetricsPanel(ws_, jobs_, mdock);
+    mdock->setWidget(metrics_);
+    addDockWidget(Qt::RightDockWidgetArea, mdock);
+    viewMenu_->addAction(mdock->toggleViewAction());
+
+    auto* sdock = new QDockWidget(tr("Stages"), this);
+    sdock->setObjectName(QStringLiteral("dockStages"));
+    stage_ = new StagePanel(ws_, viewer_, jc_, sdock);
+    sdock->setWidget(stage_);
+    addDockWidget(Qt::RightDockWidgetArea, sdock);
+    tabifyDockWidget(mdock, sdock);
+    mdock->raise();
+    viewMenu_->addAction(sdock->toggleViewAction());
+}
+
+void MainWindow::fuseDialog() {
+    if (!ws_->hasPair()) return;
+    FuseDialog dlg(jc_, ws_, this);
+    if (dlg.exec() != QDialog::Accepted) return;
+    try {
+        jc_->startFuse(dlg.request());
+    } catch (const std::exception& e) {
+        showError(tr("Cannot start VideoFusion"), QString::fromStdString(e.what()));
+    }
+}
+
+void MainWindow::baselinesDialog() {
+    if (!ws_->hasPair()) return;
+    BaselinesDialog dlg(jc_, ws_, this);
+    if (dlg.exec() != QDialog::Accepted) return;
+    for (const FuseRequest& r : dlg.requests()) {
+        try {
+            jc_->startFuse(r);
+        } catch (const std::exception& e) {
+            showError(tr("Cannot start %1").arg(r.method), QString::fromStdString(e.what()));
+        }
+    }
+}
+
+void MainWindow::addStreamDialog() {
+    if (!ws_->hasPair()) return;
+    const QString f =
+        QFileDialog::getOpenFileName(this, tr("Add a stream (video or first image of a folder)"));
+    if (f.isEmpty()) return;
+    try {
+        ws_->addExternalStream(f);
+    } catch (const std::exception& e) {
+        showError(tr("Cannot add the stream"), QString::fromStdString(e.what()));
+    }
+}
+
+void MainWindow::preferencesDialog() {
+    QDialog dlg(this);
+    dlg.setWindowTitle(tr("Preferences"));
+    auto* fl = new QFormLayout(&dlg);
+    QSettings st;
+    auto* budget = new QSpinBox(&dlg);
+    budget->setRange(64, 65536);
+    budget->setSuffix(QStringLiteral(" MB"));
+    budget->setValue(int(ws_->server()->stats().budgetBytes >> 20));
+    fl->addRow(tr("Frame cache budget"), budget);
+    auto* autosaveBox = new QSpinBox(&dlg);
+    autosaveBox->setRange(5, 3600);
+    autosaveBox->setSuffix(QStringLiteral(" s"));
+    autosaveBox->setValue(st.value(QStringLiteral("session/autosaveSeconds"), 60).toInt());
+    fl->addRow(tr("Autosave every"), autosaveBox);
+    auto* cache = new QLineEdit(jc_->cacheDir(), &dlg);
+    fl->addRow(tr("Result cache folder"), cache);
+    auto* bb = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dlg);
+    connect(bb, &QDialogButtonBox::accepted, &dlg, &QDialog::accept);
+    connect(bb, &QDialogButtonBox::rejected, &dlg, &QDialog::reject);
+    fl->addRow(bb);
+    if (dlg.exec() != QDialog::Accepted) return;
+    st.setValue(QStringLiteral("cache/budgetMB"), budget->value());
+    ws_->server()->cache().setBudget(size_t(budget->value()) << 20);
+    st.setValue(QStringLiteral("session/autosaveSeconds"), autosaveBox->value());
+    autosaveTimer_.start(autosaveBox->value() * 1000);
+    st.setValue(QStringLiteral("cache/dir"), cache->text());
+    jc_->setCacheDir(cache->text());
+}
+
+// ------------------------------------------------------------------------------ sessions
+QJsonObject MainWindow::sessionJson() const {
+    QJsonObject o;
+    o[QStringLiteral("format")] = QStringLiteral("vfstudio-session");
+    o[QStringLiteral("version")] = 1;
+    o[QStringLiteral("inputs")] = QJsonArray::fromStringList(ws_->inputPaths());
+    o[QStringLiteral("m3svdSequence")] = ws_->m3svdSequence();
+    o[QStringLiteral("frame")] = double(ws_->frame());
+    QJsonArray streams;
+    int idxA = -1, idxB = -1, i = 0;
+    for (const auto& s : ws_->streams()) {
+        QJsonObject j;
+        j[QStringLiteral("name")] = s.name;
+        j[QStringLiteral("role")] = roleName(s.role);
+        j[QStringLiteral("color")] = s.color.name();
+        j[QStringLiteral("visible")] = s.visible;
+        j[QStringLiteral("path")] = s.path;
+        if (!s.method.isEmpty()) {
+            j[QStringLiteral("request")] = s.params;
+            j[QStringLiteral("cacheKey")] = s.cacheKey;
+            j[QStringLiteral("complete")] = s.complete;
+        }
+        if (s.id == viewer_->comparedA()) idxA = i;
+        if (s.id == viewer_->comparedB()) idxB = i;
+        streams.append(j);
+        ++i;
+    }
+    o[QStringLiteral("streams")] = streams;
+    const ViewSync* vs = const_cast<Viewer*>(viewer_)->sync();
+    o[QStringLiteral("layout")] = QJsonObject{
+        {QStringLiteral("mode"), Viewer::layoutName(viewer_->layoutMode())},
+        {QStringLiteral("compared"), QJsonArray{idxA, idxB}},
+        {QStringLiteral("diffKind"), QString::fromLatin1(diffKindName(viewer_->diffKind()))},
+        {QStringLiteral("diffRange"), viewer_->diffRange()},
+        {QStringLiteral("fit"), vs->fit()},
+        {QStringLiteral("zoom"), vs->zoom()},
+        {QStringLiteral("centerX"), vs->center().x()},
+        {QStringLiteral("centerY"), vs->center().y()},
+        {QStringLiteral("magnifier"), vs->magnifier()}};
+    QJsonArray marks;
+    for (qint64 m : marks_)
+        marks.append(double(m));
+    o[QStringLiteral("marks")] = marks;
+    o[QStringLiteral("loop")] = QJsonObject{{QStringLiteral("in"), double(loopIn_)},
+                                            {QStringLiteral("out"), double(loopOut_)},
+                                            {QStringLiteral("enabled"), loop_}};
+    o[QStringLiteral("speed")] = speed_;
+    return o;
+}
+
+void MainWindow::saveSession(const QString& path) {
+    if (!ws_->hasPair())
+        throw vf::Error(vf::ErrorCode::InvalidArgument, "nothing to save: no pair is open");
+    QSaveFile f(path); // atomic: temporary file + rename
+    if (!f.open(QIODevice::WriteOnly))
+        throw vf::Error(vf::ErrorCode::WriteFailed,
+                        path.toStdString() + ": " + f.errorString().toStdString(),
+                        path.toStdString());
+    f.write(QJsonDocument(sessionJson()).toJson());
+    if (!f.commit())
+        throw vf::Error(vf::ErrorCode::WriteFailed,
+                        path.toStdString() + ": " + f.errorString().toStdString(),
+                        path.toStdString());
+    if (path != autosavePath()) {
+        sessionPath_ = path;
+        addRecentSession(path);
+    }
+}
+
+void MainWindow::openSession(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        throw vf::Error(vf::ErrorCode::NotFound,
+                        path.toStdString() + ": " + f.errorString().toStdString(),
+                        path.toStdString());
+    QJsonParseError perr;
+    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &perr);
+    if (doc.isNull() || !doc.isObject())
+        throw vf::Error(vf::ErrorCode::Corrupt,
+                        path.toStdString() + ": not a JSON document (" +
+                            perr.errorString().toStdString() + " at offset " +
+                            std::to_string(perr.offset) + ")",
+                        path.toStdString());
+    const QJsonObject o = doc.object();
+    if (o.value(QStringLiteral("format")).toString() != QLatin1String("vfstudio-session"))
+        throw vf::Error(vf::ErrorCode::Unsupported,
+                        path.toStdString() + ": not a vfstudio session file", path.toStdString());
+    const int version = o.value(QStringLiteral("version")).toInt();
+    if (version < 1 || version > 1)
+        throw vf::Error(vf::ErrorCode::Unsupported,
+                        path.toStdString() + ": session version " + std::to_string(version) +
+                            " is not supported (this vfstudio reads version 1)",
+                        path.toStdString());
+    QStringList inputs;
+    for (const auto& v : o.value(QStringLiteral("inputs")).toArray())
+        inputs << v.toString();
+    setPlaying(false);
+    ws_->openPaths(inputs, o.value(QStringLiteral("m3svdSequence")).toString());
+    QStringList warnings = ws_->warnings();
+    const QJsonArray streams = o.value(QStringLiteral("streams")).toArray();
+    std::vector<int> ids;
+    for (const auto& sv : streams) {
+        const QJsonObject j = sv.toObject();
+        const StreamRole role = roleFromName(j.value(QStringLiteral("role")).toString());
+        int id = -1;
+        if (j.contains(QStringLiteral("request"))) {
+            const FuseRequest r =
+                fuseRequestFromJson(j.value(QStringLiteral("request")).toObject());
+            const QString key = j.value(QStringLiteral("cacheKey")).toString();
+            if (const StreamItem* s = ws_->streamByCacheKey(key)) {
+                id = s->id;
+            } else if (QFileInfo::exists(jc_->resultFolder(r) + QStringLiteral("/meta.json"))) {
+                try {
+                    jc_->startFuse(r); // complete in the cache: added at once, no job
+                } catch (const std::exception& e) {
+                    warnings << QString::fromStdString(e.what());
+                }
+                if (const StreamItem* s = ws_->streamByCacheKey(key)) id = s->id;
+            } else {
+                warnings << tr("%1: its cached result is missing or incomplete; run it again")
+                                .arg(j.value(QStringLiteral("name")).toString());
+            }
+        } else if (role <= StreamRole::RefVisible) {
+            if (const StreamItem* s = ws_->streamByRole(role)) id = s->id;
+        } else {
+            try {
+                id = ws_->addExternalStream(j.value(QStringLiteral("path")).toString(),
+                                            j.value(QStringLiteral("name")).toString());
+            } catch (const std::exception& e) {
+                warnings << QString::fromStdString(e.what());
+            }
+        }
+        ids.push_back(id);
+        if (id < 0) continue;
+        ws_->renameStream(id, j.value(QStringLiteral("name")).toString());
+        ws_->setStreamColor(id, QColor(j.value(QStringLiteral("color")).toString()));
+        ws_->setStreamVisible(id, j.value(QStringLiteral("visible")).toBool(true));
+    }
+    // Stream order as saved.
+    for (size_t k = 0; k < ids.size(); ++k) {
+        if (ids[k] < 0) continue;
+        int pos = 0;
+        for (const auto& s : ws_->streams()) {
+            if (s.id == ids[k]) break;
+            ++pos;
+        }
+        int want = 0;
+        for (size_t q = 0; q < k; ++q)
+            want += ids[q] >= 0;
+        ws_->moveStream(ids[k], want - pos);
+    }
+    const QJsonObject lay = o.value(QStringLiteral("layout")).toObject();
+    const QJsonArray cmp = lay.value(QStringLiteral("compared")).toArray();
+    auto idAt = [&ids](int i) { return i >= 0 && size_t(i) < ids.size() ? ids[size_t(i)] : -1; };
+    viewer_->setCompared(idAt(cmp.at(0).toInt(-1)), idAt(cmp.at(1).toInt(-1)));
+    const QString dk = lay.value(QStringLiteral("diffKind")).toString();
+    viewer_->setDiffKind(dk == QLatin1String("signed") ? DiffKind::Signed
+                         : dk == QLatin1String("luma") ? DiffKind::Luma
+                                                       : DiffKind::Absolute);
+    viewer_->setDiffRange(lay.value(QStringLiteral("diffRange")).toDouble(64));
+    viewer_->setLayoutMode(Viewer::layoutFromName(lay.value(QStringLiteral("mode")).toString()));
+    if (lay.value(QStringLiteral("fit")).toBool(true))
+        viewer_->sync()->setFit();
+    else
+        viewer_->sync()->setZoom(lay.value(QStringLiteral("zoom")).toDouble(1),
+                                 QPointF(lay.value(QStringLiteral("centerX")).toDouble(),
+                                         lay.value(QStringLiteral("centerY")).toDouble()));
+    viewer_->sync()->setMagnifier(lay.value(QStringLiteral("magnifier")).toBool());
+    marks_.clear();
+    for (const auto& m : o.value(QStringLiteral("marks")).toArray())
+        marks_.insert(qint64(m.toDouble()));
+    timeline_->setMarks(marks_);
+    const QJsonObject loop = o.value(QStringLiteral("loop")).toObject();
+    setLoop(qint64(loop.value(QStringLiteral("in")).toDouble()),
+            qint64(loop.value(QStringLiteral("out")).toDouble()),
+            loop.value(QStringLiteral("enabled")).toBool());
+    setSpeed(o.value(QStringLiteral("speed")).toDouble(1.0));
+    ws_->setFrame(qint64(o.value(QStringLiteral("frame")).toDouble()));
+    showBanner(warnings);
+    if (path != autosavePath()) {
+        sessionPath_ = path;
+        addRecentSession(path);
+    }
+}
+
+QString MainWindow::autosavePath() const {
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(dir);
+    return dir + QStringLiteral("/autosave.vfsession.json");
+}
+
+void MainWindow::autosave() {
+    if (!ws_->hasPair()) return;
+    try {
+        saveSession(autosavePath());
+    } catch (const std::exception&) {
+        // autosave is best effort; the next tick tries again
+    }
+}
+
+void MainWindow::addRecentSession(const QString& path) {
+    QSettings st;
+    QStringList r = st.value(QStringLiteral("recent/sessions")).toStringList();
+    r.removeAll(path);
+    r.prepend(path);
+    while (r.size() > 10)
+        r.removeLast();
+    st.setValue(QStringLiteral("recent/sessions"), r);
+    rebuildRecentSessions();
+}
+
+void MainWindow::rebuildRecentSessions() {
+    if (!recentSessions_) return;
+    recentSessions_->clear();
+    const QStringList r = QSettings().value(QStringLiteral("recent/sessions")).toStringList();
+    for (const QString& p : r) {
+        auto* a = recentSessions_->addAction(QFileInfo(p).fileName());
+        a->setToolTip(p);
+        connect(a, &QAction::triggered, this, [this, p] {
+            try {
+                openSession(p);
+            } catch (const std::exception& e) {
+                showError(tr("Cannot open the session"), QString::fromStdString(e.what()));
+            }
+        });
+    }
+    if (r.isEmpty()) recentSessions_->addAction(tr("(none)"))->setEnabled(false);
 }
 
 void MainWindow::updateStreamsDock() {
@@ -587,6 +977,8 @@ void MainWindow::dropEvent(QDropEvent* e) {
 void MainWindow::closeEvent(QCloseEvent* e) {
     QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());
     setPlaying(false);
+    autosave();
+    jobs_->cancelAll();
     e->accept();
 }
 

@@ -7,6 +7,7 @@
 #include <QSet>
 #include <QTimer>
 
+#include "ui/FuseJobs.h"
 #include "ui/Viewer.h"
 #include "ui/Workspace.h"
 
@@ -23,6 +24,9 @@ class QAction;
 namespace vf::ui {
 
 class Timeline;
+class MetricsPanel;
+class StagePanel;
+class JobsPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -52,6 +56,20 @@ public:
     const QSet<qint64>& marks() const { return marks_; }
     void toggleMark(qint64 frame);
 
+    JobManager* jobs() const { return jobs_; }
+    JobController* jobController() const { return jc_; }
+    MetricsPanel* metricsPanel() const { return metrics_; }
+    StagePanel* stagePanel() const { return stage_; }
+    JobsPanel* jobsPanel() const { return jobsPanel_; }
+
+    // Sessions: versioned JSON (inputs, streams with their methods/parameters/cached results,
+    // layout, playhead, marks, loop). Errors throw vf::Error naming the file.
+    QJsonObject sessionJson() const;
+    void saveSession(const QString& path);
+    void openSession(const QString& path);
+    QString autosavePath() const;
+    void autosave();
+
     void showError(const QString& title, const QString& message);
     QString lastError() const { return lastError_; }
 
@@ -77,6 +95,12 @@ private:
     void openPairDialog();
     void openFolderDialog();
     void gotoFrameDialog();
+    void fuseDialog();
+    void baselinesDialog();
+    void addStreamDialog();
+    void preferencesDialog();
+    void addRecentSession(const QString& path);
+    void rebuildRecentSessions();
     QAction* addAction(QMenu* menu, const QString& name, const QString& text,
                        const QKeySequence& key, std::function<void()> fn);
 
@@ -94,6 +118,14 @@ private:
     QSpinBox* frameBox_ = nullptr;
     QComboBox* speedBox_ = nullptr;
     QMenu* recentMenu_ = nullptr;
+    QMenu* recentSessions_ = nullptr;
+    JobManager* jobs_ = nullptr;
+    JobController* jc_ = nullptr;
+    MetricsPanel* metrics_ = nullptr;
+    StagePanel* stage_ = nullptr;
+    JobsPanel* jobsPanel_ = nullptr;
+    QTimer autosaveTimer_;
+    QString sessionPath_;
     QMenu* viewMenu_ = nullptr;
     QTimer playTimer_;
     QTimer statusTimer_;

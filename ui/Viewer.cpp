@@ -78,7 +78,7 @@ void Viewer::setDiffRange(double r) {
 
 void Viewer::defaultCompared() {
     auto valid = [this](int id) { return ws_->stream(id) != nullptr; };
-    if (valid(compareA_) && valid(compareB_) && compareA_ != compareB_) return;
+    if (valid(compareA_) && valid(compareB_)) return;
     // Prefer a computed stream against the visible input, else IR against visible.
     const StreamItem* vis = ws_->streamByRole(StreamRole::Visible);
     const StreamItem* ir = ws_->streamByRole(StreamRole::Infrared);

@@ -252,6 +252,19 @@ int Workspace::addComputedStream(StreamItem item) {
     return item.id;
 }
 
+int Workspace::addExternalStream(const QString& path, const QString& name) {
+    if (!pair_) throw vf::Error(vf::ErrorCode::InvalidArgument, "open a pair first");
+    std::shared_ptr<vf::io::FrameSource> src = vf::io::openSource(path.toStdString());
+    int serial = 0;
+    for (const auto& s : streams_)
+        serial += s.role == StreamRole::Baseline;
+    const int id = addSourceStream(name.isEmpty() ? QFileInfo(path).completeBaseName() : name,
+                                   StreamRole::Baseline, defaultColor(StreamRole::Baseline, serial),
+                                   src, path);
+    Q_EMIT streamsChanged();
+    return id;
+}
+
 void Workspace::markProduced(int id, qint64 count) {
     for (auto& s : streams_)
         if (s.id == id) {

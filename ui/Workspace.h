@@ -83,6 +83,8 @@ public:
     // A computed stream whose frames appear as PNG files in `folder`.
     int addComputedStream(StreamItem item);
     void markProduced(int id, qint64 count);
+    // Another input stream (e.g. a fused video made elsewhere) shown beside the pair.
+    int addExternalStream(const QString& path, const QString& name = {});
     void markComplete(int id);
     void removeStream(int id);
     void setStreamVisible(int id, bool v);

@@ -1,0 +1,355 @@
+#include "ui/MetricsPanel.h"
+
+#include <QChart>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QMouseEvent>
+#include <QPointer>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <opencv2/imgproc.hpp>
+
+#include "core/common/Error.h"
+#include "core/io/FrameSequence.h"
+
+#if VF_HAVE_METRICS
+#include "core/metrics/Metrics.h"
+#endif
+
+namespace vf::ui {
+
+void SeekChartView::mousePressEvent(QMouseEvent* e) {
+    if (chart() && e->button() == Qt::LeftButton) {
+        const QPointF v =
+            chart()->mapToValue(chart()->mapFromScene(mapToScene(e->position().toPoint())));
+        Q_EMIT clickedAt(v.x());
+        e->accept();
+        return; // (QChartView's own press handling is only for rubber-band zoom, not used here)
+    }
+    QChartView::mousePressEvent(e);
+}
+
+namespace {
+#if VF_HAVE_METRICS
+struct Target {
+    int id;
+    QString name;
+    QColor color;
+    QString folder;
+    qint64 first, frames;
+    QRect roi;
+    int scale;
+};
+
+// Sources cropped/shrunk to the stream's geometry.
+cv::Mat fit(const cv::Mat& src, const Target& t, cv::Size size) {
+    cv::Mat m = src;
+    if (!t.roi.isEmpty())
+        m = src(cv::Rect(t.roi.x(), t.roi.y(), t.roi.width(), t.roi.height()) &
+                cv::Rect(0, 0, src.cols, src.rows));
+    if (m.size() != size) {
+        cv::Mat o;
+        cv::resize(m, o, size, 0, 0, cv::INTER_AREA);
+        return o;
+    }
+    return m;
+}
+
+class MetricsJob : public Job {
+public:
+    MetricsJob(const vf::io::PairInput& pair, std::vector<Target> targets)
+        : Job(QObject::tr("Metrics"), Lane::Pool), ir_(pair.ir->clone()), vi_(pair.vis->clone()),
+          targets_(std::move(targets)), total_(pair.frameCount()) {}
+    std::map<int, StreamMetrics> out;
+    void run() override {
+        using namespace vf::metrics;
+        const std::vector<Metric> image{Metric::EN, Metric::MI, Metric::SD, Metric::SSIM,
+                                        Metric::VIF};
+        const std::vector<Metric> temporal{Metric::FlowD, Metric::Flicker};
+        qint64 all = 0, done = 0;
+        for (const auto& t : targets_)
+            all += t.frames;
+        for (const auto& t : targets_) {
+            StreamMetrics sm;
+            sm.name = t.name;
+            sm.color = t.color;
+            for (const QString& n : MetricsPanel::metricNames())
+                sm.perFrame[n].assign(size_t(total_), std::numeric_limits<double>::quiet_NaN());
+            vf::io::FrameSequence seq(t.folder.toStdString());
+            cv::Mat ir, vi, fused, pIr, pVi, pF;
+            for (qint64 i = 0; i < t.frames && i < seq.frameCount(); ++i) {
+                cancelToken().check();
+                const qint64 f = t.first + i;
+                fused = seq.read(i);
+                ir = fit(ir_->read(f), t, fused.size());
+                vi = fit(vi_->read(f), t, fused.size());
+                const Values v = imageMetrics(ir, vi, fused, image);
+                for (const auto& [m, val] : v)
+                    sm.perFrame[QString::fromLatin1(metricName(m))][size_t(f)] = val;
+                if (i > 0) {
+                    TemporalInputs in{pIr, ir, pVi, vi, pF, fused};
+                    const Values tv = temporalMetrics(in, temporal);
+                    for (const auto& [m, val] : tv)
+                        sm.perFrame[QString::fromLatin1(metricName(m))][size_t(f)] = val;
+                }
+                pIr = ir;
+                pVi = vi;
+                pF = fused;
+                reportProgress(++done, all, t.name);
+            }
+            for (auto& [name, vals] : sm.perFrame) {
+                double s = 0;
+                int n = 0;
+                for (double x : vals)
+                    if (std::isfinite(x)) {
+                        s += x;
+                        ++n;
+                    }
+                sm.mean[name] = n ? s / n : std::numeric_limits<double>::quiet_NaN();
+            }
+            out[t.id] = std::move(sm);
+        }
+    }
+    void put(StreamMetrics& sm, vf::metrics::Metric m, qint64 f, double val) const {
+        auto& vals = sm.perFrame[QString::fromLatin1(vf::metrics::metricName(m))];
+        if (vals.size() != size_t(total_))
+            vals.resize(size_t(total_), std::numeric_limits<double>::quiet_NaN());
+        if (f >= 0 && f < total_) vals[size_t(f)] = val;
+    }
+    std::function<void(MetricsJob*)> onDone;
+    void finish() override {
+        if (onDone) onDone(this);
+    }
+
+private:
+    std::unique_ptr<vf::io::FrameSource> ir_, vi_;
+    std::vector<Target> targets_;
+    qint64 total_;
+};
+#endif
+} // namespace
+
+QStringList MetricsPanel::metricNames() {
+    return {QStringLiteral("EN"),     QStringLiteral("MI"),  QStringLiteral("SD"),
+            QStringLiteral("SSIM"),   QStringLiteral("VIF"), QStringLiteral("flowD"),
+            QStringLiteral("Flicker")};
+}
+
+static bool higherBetter(const QString& m) {
+    return m != QLatin1String("flowD") && m != QLatin1String("Flicker");
+}
+
+MetricsPanel::MetricsPanel(Workspace* ws, JobManager* jobs, QWidget* parent)
+    : QWidget(parent), ws_(ws), jobs_(jobs) {
+    auto* v = new QVBoxLayout(this);
+    v->setContentsMargins(0, 0, 0, 0);
+    auto* top = new QHBoxLayout();
+    auto* btn = new QPushButton(tr("Compute metrics"), this);
+    connect(btn, &QPushButton::clicked, this, [this] { compute(); });
+    top->addWidget(btn);
+    top->addWidget(new QLabel(tr("Plot:"), this));
+    metricBox_ = new QComboBox(this);
+    metricBox_->addItems(metricNames());
+    connect(metricBox_, &QComboBox::currentIndexChanged, this, &MetricsPanel::rebuildPlot);
+    top->addWidget(metricBox_);
+    top->addStretch(1);
+    v->addLayout(top);
+    auto* split = new QSplitter(Qt::Vertical, this);
+    table_ = new QTableWidget(split);
+    table_->setObjectName(QStringLiteral("metricsTable"));
+    table_->setSortingEnabled(true);
+    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    chart_ = new SeekChartView(new QChart(), split);
+    chart_->setObjectName(QStringLiteral("metricsChart"));
+    chart_->setRenderHint(QPainter::Antialiasing);
+    chart_->chart()->setTheme(QChart::ChartThemeDark);
+    chart_->chart()->setBackgroundBrush(QColor(32, 32, 32));
+    chart_->chart()->legend()->setAlignment(Qt::AlignBottom);
+    chart_->setMinimumHeight(180);
+    v->addWidget(split, 1);
+    note_ = new QLabel(this);
+    note_->setWordWrap(true);
+    note_->setText(
+        tr("Conventions: the paper's toolbox (EN/MI in bits, MI = MI(IR,F) + MI(VI,F), SSIM L = 1 "
+           "averaged over both sources, VIF summed); flowD is DIS-flow based (the paper used "
+           "SEA-RAFT); ↑ higher is better, ↓ lower is better. Best values in bold."));
+    v->addWidget(note_);
+    connect(chart_, &SeekChartView::clickedAt, this, [this](double x) {
+        if (ws_->frameCount() > 0)
+            Q_EMIT seekRequested(std::clamp<qint64>(std::llround(x), 0, ws_->frameCount() - 1));
+    });
+    connect(ws_, &Workspace::frameChanged, this, &MetricsPanel::updatePlayhead);
+    connect(ws_, &Workspace::pairOpened, this, [this] {
+        results_.clear();
+        rebuildTable();
+        rebuildPlot();
+    });
+}
+
+Job* MetricsPanel::compute() {
+#if VF_HAVE_METRICS
+    if (!ws_->pair()) return nullptr;
+    std::vector<Target> targets;
+    for (const auto& s : ws_->streams()) {
+        if (!(s.role == StreamRole::Fused || s.role == StreamRole::Baseline) || !s.complete ||
+            s.method.isEmpty())
+            continue;
+        const QJsonObject p = s.params;
+        const QJsonObject roi = p.value(QStringLiteral("roi")).toObject();
+        targets.push_back(
+            {s.id, s.name, s.color, s.path, s.firstFrame, s.frames,
+             QRect(roi.value(QStringLiteral("x")).toInt(), roi.value(QStringLiteral("y")).toInt(),
+                   roi.value(QStringLiteral("w")).toInt(), roi.value(QStringLiteral("h")).toInt()),
+             p.value(QStringLiteral("previewScale")).toInt(1)});
+    }
+    if (targets.empty()) return nullptr;
+    auto* job = new MetricsJob(*ws_->pair(), std::move(targets));
+    QPointer<MetricsPanel> self(this);
+    job->onDone = [self](MetricsJob* j) {
+        if (!self || j->state() != Job::State::Finished) return;
+        self->results_ = std::move(j->out);
+        self->rebuildTable();
+        self->rebuildPlot();
+        Q_EMIT self->computed();
+    };
+    return jobs_->submit(job);
+#else
+    return nullptr;
+#endif
+}
+
+void MetricsPanel::setPlotMetric(const QString& name) {
+    metricBox_->setCurrentText(name);
+}
+QString MetricsPanel::plotMetric() const {
+    return metricBox_->currentText();
+}
+
+void MetricsPanel::rebuildTable() {
+    const QStringList names = metricNames();
+    table_->setSortingEnabled(false);
+    table_->clear();
+    table_->setColumnCount(names.size() + 1);
+    QStringList headers{tr("Stream")};
+    for (const QString& n : names)
+        headers << n + (higherBetter(n) ? QStringLiteral(" ↑") : QStringLiteral(" ↓"));
+    table_->setHorizontalHeaderLabels(headers);
+    table_->setRowCount(int(results_.size()));
+    int row = 0;
+    for (const auto& [id, sm] : results_) {
+        auto* name = new QTableWidgetItem(sm.name);
+        name->setForeground(sm.color);
+        table_->setItem(row, 0, name);
+        for (int c = 0; c < names.size(); ++c) {
+            const double v = sm.mean.count(names[c]) ? sm.mean.at(names[c]) : std::nan("");
+            auto* it = new QTableWidgetItem();
+            it->setData(Qt::DisplayRole, std::isfinite(v) ? QVariant(std::round(v * 10000) / 10000)
+                                                          : QVariant(QStringLiteral("—")));
+            table_->setItem(row, c + 1, it);
+        }
+        ++row;
+    }
+    // Best of each column.
+    for (int c = 0; c < names.size(); ++c) {
+        int best = -1;
+        double bv = 0;
+        for (int r = 0; r < table_->rowCount(); ++r) {
+            bool ok = false;
+            const double v = table_->item(r, c + 1)->data(Qt::DisplayRole).toDouble(&ok);
+            if (!ok) continue;
+            if (best < 0 || (higherBetter(names[c]) ? v > bv : v < bv)) {
+                best = r;
+                bv = v;
+            }
+        }
+        if (best >= 0) {
+            QFont f = table_->font();
+            f.setBold(true);
+            table_->item(best, c + 1)->setFont(f);
+            table_->item(best, c + 1)->setBackground(QColor(40, 90, 50));
+            table_->item(best, c + 1)->setData(Qt::UserRole, true);
+        }
+    }
+    table_->setSortingEnabled(true);
+    table_->resizeColumnsToContents();
+}
+
+void MetricsPanel::rebuildPlot() {
+    QChart* ch = chart_->chart();
+    ch->removeAllSeries();
+    for (QAbstractAxis* a : ch->axes()) {
+        ch->removeAxis(a);
+        delete a;
+    }
+    playhead_ = nullptr;
+    axisX_ = new QValueAxis();
+    axisY_ = new QValueAxis();
+    axisX_->setTitleText(tr("frame"));
+    axisX_->setLabelFormat(QStringLiteral("%d"));
+    axisY_->setTitleText(plotMetric());
+    ch->addAxis(axisX_, Qt::AlignBottom);
+    ch->addAxis(axisY_, Qt::AlignLeft);
+    const QString m = plotMetric();
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const auto& [id, sm] : results_) {
+        auto it = sm.perFrame.find(m);
+        if (it == sm.perFrame.end()) continue;
+        auto* s = new QLineSeries();
+        s->setName(sm.name);
+        s->setColor(sm.color);
+        for (size_t f = 0; f < it->second.size(); ++f) {
+            const double v = it->second[f];
+            if (!std::isfinite(v)) continue;
+            s->append(double(f), v);
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
+        }
+        ch->addSeries(s);
+        s->attachAxis(axisX_);
+        s->attachAxis(axisY_);
+    }
+    if (!std::isfinite(lo)) {
+        lo = 0;
+        hi = 1;
+    }
+    if (hi - lo < 1e-9) hi = lo + 1;
+    const double pad = (hi - lo) * 0.05;
+    axisY_->setRange(lo - pad, hi + pad);
+    axisX_->setRange(0, std::max<double>(1, double(ws_->frameCount() - 1)));
+    playhead_ = new QLineSeries();
+    playhead_->setName(tr("playhead"));
+    playhead_->setColor(QColor(255, 90, 60));
+    ch->addSeries(playhead_);
+    playhead_->attachAxis(axisX_);
+    playhead_->attachAxis(axisY_);
+    for (QLegendMarker* mk : ch->legend()->markers(playhead_))
+        mk->setVisible(false);
+    updatePlayhead();
+}
+
+void MetricsPanel::updatePlayhead() {
+    if (!playhead_ || !axisY_) return;
+    const double x = double(ws_->frame());
+    playhead_->replace(QList<QPointF>{{x, axisY_->min()}, {x, axisY_->max()}});
+}
+
+QPoint MetricsPanel::plotPosition(double frame, double y) const {
+    const QPointF scene =
+        chart_->chart()->mapToScene(chart_->chart()->mapToPosition(QPointF(frame, y)));
+    return chart_->mapFromScene(scene);
+}
+
+} // namespace vf::ui
