@@ -4,10 +4,14 @@
 // (the unit the SSIM/VIF moments are made of) and one DIS optical flow (the unit of the
 // temporal metrics). Prints absolute times and ratios.
 //
-// Usage: bench_metrics [frames=12] [threads=2]
+// Usage: bench_metrics [frames=12] [threads=2] [cpu]
+// With "cpu", every time is the process CPU time per item divided by the thread count: the
+// wall time the work would take on that many idle cores (frames in parallel). Use it on a
+// shared, loaded machine, where wall times are inflated by other processes.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -56,8 +60,18 @@ Clip loadClip(int n) {
     return c;
 }
 
-// Runs body(i) for i in [0, n) on `threads` threads; returns ms per item.
+bool gCpuMode = false;
+
+double cpuMs() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+// Runs body(i) for i in [0, n) on `threads` threads; returns ms per item (wall, or CPU time /
+// threads in cpu mode).
 template <class F> double perItem(int n, int threads, F body) {
+    const double c0 = cpuMs();
     const auto t0 = Clock::now();
     if (threads <= 1)
         for (int i = 0; i < n; ++i)
@@ -70,7 +84,9 @@ template <class F> double perItem(int n, int threads, F body) {
                     body(i);
             },
             n);
-    return ms(t0, Clock::now()) / n;
+    const double wall = ms(t0, Clock::now()) / n;
+    if (gCpuMode) return (cpuMs() - c0) / n / std::max(1, threads);
+    return wall;
 }
 
 } // namespace
@@ -78,10 +94,12 @@ template <class F> double perItem(int n, int threads, F body) {
 int main(int argc, char** argv) {
     const int n = argc > 1 ? std::max(2, std::atoi(argv[1])) : 12;
     const int threads = argc > 2 ? std::max(1, std::atoi(argv[2])) : 2;
+    gCpuMode = argc > 3 && std::string(argv[3]) == "cpu";
     cv::setNumThreads(threads);
     const Clip clip = loadClip(n);
-    std::printf("bench_metrics: %d frames %dx%d, %d threads (frames in parallel)\n", n,
-                clip.vi[0].cols, clip.vi[0].rows, threads);
+    std::printf("bench_metrics: %d frames %dx%d, %d threads (frames in parallel), %s\n", n,
+                clip.vi[0].cols, clip.vi[0].rows, threads,
+                gCpuMode ? "times = process CPU time / threads" : "wall times");
 
     // references
     const double refBlur = perItem(n, threads, [&](int i) {

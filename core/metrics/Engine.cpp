@@ -272,7 +272,7 @@ EvalResult evaluate(const EvalRequest& req, const ProgressFn& progress, const Ca
     auto frameJob = [&](int i) {
         const int t = req.start + i;
         const cv::Mat irT = ir->read(t), viT = vi->read(t);
-        const bool temporal = !tmpM.empty() && i > 0;
+        const bool temporal = !tmpM.empty() && t > 0; // pair (t-1, t), also before start
         cv::Mat irP, viP;
         if (temporal) {
             irP = ir->read(t - 1);

@@ -23,9 +23,11 @@ namespace {
 // A FrameSource is not thread-safe: keep a small pool of clones, one per concurrent reader.
 class IoFrames final : public Frames {
 public:
-    explicit IoFrames(const std::filesystem::path& p) : path_(p.string()) {
-        auto src = io::openSource(p);
+    explicit IoFrames(std::unique_ptr<io::FrameSource> src) {
+        if (!src) throw Error(ErrorCode::InvalidArgument, "no frame source given");
         info_ = src->info();
+        path_ = info_.path;
+        proto_ = src->clone(); // only cloned from (under mu_), never read
         pool_.push_back(std::move(src));
     }
     int count() const override { return static_cast<int>(info_.frameCount); }
@@ -40,7 +42,10 @@ public:
                 pool_.pop_back();
             }
         }
-        if (!src) src = io::openSource(path_); // another concurrent reader
+        if (!src) { // another concurrent reader
+            std::lock_guard<std::mutex> lock(mu_);
+            src = proto_->clone();
+        }
         cv::Mat out = src->read(index);
         std::lock_guard<std::mutex> lock(mu_);
         pool_.push_back(std::move(src));
@@ -51,6 +56,7 @@ private:
     std::string path_;
     io::StreamInfo info_;
     mutable std::mutex mu_;
+    std::unique_ptr<io::FrameSource> proto_;
     mutable std::vector<std::unique_ptr<io::FrameSource>> pool_;
 };
 #endif
@@ -147,7 +153,7 @@ std::shared_ptr<const Frames> openFrames(const std::filesystem::path& path) {
     if (!std::filesystem::exists(path, ec))
         throw Error(ErrorCode::NotFound, "no such file or folder: " + path.string(), path.string());
 #ifdef VF_METRICS_HAVE_IO
-    return std::make_shared<IoFrames>(path);
+    return std::make_shared<IoFrames>(io::openSource(path));
 #else
     if (std::filesystem::is_directory(path)) return std::make_shared<FolderFrames>(path);
     throw Error(ErrorCode::Unsupported,
@@ -155,6 +161,12 @@ std::shared_ptr<const Frames> openFrames(const std::filesystem::path& path) {
                 path.string());
 #endif
 }
+
+#ifdef VF_METRICS_HAVE_IO
+std::shared_ptr<const Frames> framesFrom(std::unique_ptr<io::FrameSource> source) {
+    return std::make_shared<IoFrames>(std::move(source));
+}
+#endif
 
 std::vector<double> meanIntensityCurve(const Frames& src, int start, int count, const cv::Mat& mask,
                                        const CancelToken* cancel) {

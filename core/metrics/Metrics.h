@@ -49,6 +49,10 @@
 #include "core/common/Error.h"
 #include "core/common/Progress.h"
 
+namespace vf::io {
+class FrameSource;
+}
+
 namespace vf::metrics {
 
 // ----------------------------------------------------------------------------- metric ids
@@ -217,6 +221,10 @@ public:
 };
 // Opens a video file or a folder of images. Throws Error(NotFound/Unreadable/Unsupported).
 std::shared_ptr<const Frames> openFrames(const std::filesystem::path& path);
+// Wraps an already open core/io FrameSource (e.g. a resized one); concurrent readers are
+// made with FrameSource::clone(). Frames are read as BGR (grey streams replicated to three
+// channels, as TemCoCo's flowD reads frames as colour).
+std::shared_ptr<const Frames> framesFrom(std::unique_ptr<vf::io::FrameSource> source);
 
 // Per-frame mean intensity (grey, [0,255]) of frames [start, start+count).
 std::vector<double> meanIntensityCurve(const Frames& src, int start = 0, int count = -1,
@@ -260,8 +268,8 @@ struct EvalRequest {
 struct StreamResult {
     std::string name;
     std::filesystem::path path;
-    // per frame: index = frame - start. Temporal metrics at frame t use (t-1, t); NaN at the
-    // first frame.
+    // per frame: index = frame - start. Temporal metrics at frame t use the pair (t-1, t), also
+    // at t = start > 0 (frame start-1 is read); NaN at frame 0 of the stream.
     std::map<Metric, std::vector<double>> perFrame;
     std::map<Metric, Stats> summary;            // over the whole sequence
     std::vector<std::map<Metric, Stats>> clips; // per clip (EvalRequest::clipLength)

@@ -33,6 +33,7 @@
 // With a mask (see Metrics.h) every mean above runs over the masked pixels only.
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <limits>
 
 #include <opencv2/imgproc.hpp>
@@ -101,10 +102,11 @@ void checkPair(const cv::Mat& a, const cv::Mat& b, const char* what) {
 }
 
 // Self-warping error of a clip pair with given flows (both directions) over `mask`.
-double swe(const cv::Mat& prev, const cv::Mat& cur, const cv::Mat& fw, const cv::Mat& bw,
-           const cv::Mat& mask) {
-    const double e1 = residualMean(cur, warpBackward(prev, bw), mask, 1);
-    const double e2 = residualMean(prev, warpBackward(cur, fw), mask, 1);
+template <class Memo>
+double swe(Memo& memo, const cv::Mat& prev, const cv::Mat& cur, const cv::Mat& fw,
+           const cv::Mat& bw, const cv::Mat& mask) {
+    const double e1 = residualMean(cur, memo.warp(prev, bw), mask, 1);
+    const double e2 = residualMean(prev, memo.warp(cur, fw), mask, 1);
     return 0.5 * (e1 + e2);
 }
 
@@ -130,9 +132,9 @@ cv::Mat computeFlow(const cv::Mat& from, const cv::Mat& to, const FlowOptions& o
     return flow;
 }
 
-cv::Mat warpBackward(const cv::Mat& img, const cv::Mat& flow) {
-    if (flow.type() != CV_32FC2 || flow.size() != img.size())
-        throw Error(ErrorCode::Mismatch, "warp: the flow must be CV_32FC2 of the image size");
+namespace {
+// Absolute sampling map x + flow(x) for cv::remap.
+cv::Mat absoluteMap(const cv::Mat& flow) {
     cv::Mat map(flow.size(), CV_32FC2);
     for (int y = 0; y < flow.rows; ++y) {
         const cv::Vec2f* f = flow.ptr<cv::Vec2f>(y);
@@ -140,10 +142,52 @@ cv::Mat warpBackward(const cv::Mat& img, const cv::Mat& flow) {
         for (int x = 0; x < flow.cols; ++x)
             m[x] = cv::Vec2f(x + f[x][0], y + f[x][1]);
     }
-    cv::Mat src, out;
-    img.convertTo(src, CV_32F);
-    cv::remap(src, out, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    return map;
+}
+
+cv::Mat remapFloat(const cv::Mat& img32, const cv::Mat& map) {
+    cv::Mat out;
+    cv::remap(img32, out, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     return out;
+}
+
+// Per-call memo of float copies of frames and absolute maps of flows, keyed by the Mat's
+// data pointer; the key Mat is kept (shared, not copied) so its memory cannot be reused by a
+// different Mat while the memo lives. A pair's frames and flows serve several metrics.
+class WarpMemo {
+public:
+    const cv::Mat& asFloat(const cv::Mat& img) {
+        for (auto& [k, m] : floats_)
+            if (k.data == img.data) return m;
+        cv::Mat f;
+        img.convertTo(f, CV_32F);
+        floats_.emplace_back(img, f);
+        return floats_.back().second;
+    }
+    const cv::Mat& map(const cv::Mat& flow) {
+        for (auto& [k, m] : maps_)
+            if (k.data == flow.data) return m;
+        maps_.emplace_back(flow, absoluteMap(flow));
+        return maps_.back().second;
+    }
+    cv::Mat warp(const cv::Mat& img, const cv::Mat& flow) {
+        if (flow.type() != CV_32FC2 || flow.size() != img.size())
+            throw Error(ErrorCode::Mismatch, "warp: the flow must be CV_32FC2 of the image size");
+        return remapFloat(asFloat(img), map(flow));
+    }
+
+private:
+    std::deque<std::pair<cv::Mat, cv::Mat>> floats_, maps_; // deque: stable references
+};
+} // namespace
+
+cv::Mat warpBackward(const cv::Mat& img, const cv::Mat& flow) {
+    if (flow.type() != CV_32FC2 || flow.size() != img.size())
+        throw Error(ErrorCode::Mismatch, "warp: the flow must be CV_32FC2 of the image size");
+    if (img.depth() == CV_32F) return remapFloat(img, absoluteMap(flow));
+    cv::Mat src;
+    img.convertTo(src, CV_32F);
+    return remapFloat(src, absoluteMap(flow));
 }
 
 cv::Mat consistencyMask(const cv::Mat& fw, const cv::Mat& bw) {
@@ -227,15 +271,22 @@ Values temporalMetrics(const TemporalInputs& in, const std::vector<Metric>& whic
         return m;
     };
 
+    WarpMemo memo;
+    cv::Mat fusedWarpedPrev; // F_{t-1} warped onto t with the visible flow (flowD, Ewarp)
+    auto fusedWarped = [&]() -> const cv::Mat& {
+        if (fusedWarpedPrev.empty())
+            fusedWarpedPrev = memo.warp(in.fusedPrev, need(fl.viBw, "visible backward"));
+        return fusedWarpedPrev;
+    };
     if (wants(which, Metric::FlowD)) {
-        const cv::Mat warped = warpBackward(in.fusedPrev, need(fl.viBw, "visible backward"));
+        const cv::Mat& warped = fusedWarped();
         out[Metric::FlowD] = residualMean(in.fusedCur, warped, mask, 0);
     }
     if (wants(which, Metric::WarpError)) {
         const cv::Mat occ = !fl.viMask.empty() ? fl.viMask
                                                : consistencyMask(need(fl.viBw, "visible backward"),
                                                                  need(fl.viFw, "visible forward"));
-        const cv::Mat warped = warpBackward(in.fusedPrev, fl.viBw);
+        const cv::Mat& warped = fusedWarped();
         out[Metric::WarpError] = residualMean(in.fusedCur, warped, andMasks(occ, mask), 2);
     }
     if (wants(which, Metric::BiSWE) || wants(which, Metric::MS2R)) {
@@ -248,11 +299,11 @@ Values temporalMetrics(const TemporalInputs& in, const std::vector<Metric>& whic
         const cv::Mat srcMask = andMasks(andMasks(viOk, irOk), mask);
         const cv::Mat fBw = computeFlow(in.fusedCur, in.fusedPrev, opt);
         const cv::Mat fFw = computeFlow(in.fusedPrev, in.fusedCur, opt);
-        const double sF = swe(in.fusedPrev, in.fusedCur, fFw, fBw, srcMask);
+        const double sF = swe(memo, in.fusedPrev, in.fusedCur, fFw, fBw, srcMask);
         if (wants(which, Metric::BiSWE)) out[Metric::BiSWE] = sF;
         if (wants(which, Metric::MS2R)) {
-            const double sA = swe(in.irPrev, in.irCur, irFw, irBw, srcMask);
-            const double sB = swe(in.viPrev, in.viCur, viFw, viBw, srcMask);
+            const double sA = swe(memo, in.irPrev, in.irCur, irFw, irBw, srcMask);
+            const double sB = swe(memo, in.viPrev, in.viCur, viFw, viBw, srcMask);
             const double ref = 0.5 * (sA + sB);
             out[Metric::MS2R] = ref > 0 ? sF / ref : std::numeric_limits<double>::quiet_NaN();
         }

@@ -16,6 +16,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/io/FrameSource.h"
 #include "core/metrics/Metrics.h"
 
 namespace fs = std::filesystem;
@@ -152,6 +153,16 @@ void TestMetricsEngine::engineCacheProgressCancel() {
     const auto r4 = evaluate(req);
     QCOMPARE(r4.count, kFrames);
     QVERIFY(!r4.warnings.empty());
+    // a range starting later: the temporal value at its first frame uses the frame before it
+    req.start = 2;
+    req.count = 2;
+    req.metrics = {Metric::Flicker};
+    const auto r5 = evaluate(req);
+    const cv::Mat f2 = cv::imread((avg_ / frameName(2)).string(), cv::IMREAD_UNCHANGED);
+    QVERIFY(std::abs(r5.streams[0].perFrame.at(Metric::Flicker)[0] -
+                     std::abs(meanOf(f2) - meanOf(f1))) < 1e-9);
+    req.start = 0;
+    req.count = -1;
     // cancelled before the start: Error(Cancelled)
     vf::CancelToken tok;
     tok.cancel();
@@ -161,6 +172,14 @@ void TestMetricsEngine::engineCacheProgressCancel() {
     } catch (const vf::Error& e) {
         QCOMPARE(e.code(), vf::ErrorCode::Cancelled);
     }
+    // curves and slices over an open core/io FrameSource
+    const auto frames = framesFrom(vf::io::openSource(avg_));
+    const auto curve = meanIntensityCurve(*frames, 1, 2);
+    QCOMPARE(curve.size(), size_t(2));
+    QVERIFY(std::abs(curve[0] - meanOf(f1)) < 1e-9);
+    const cv::Mat yt = ytSlice(*frames, 100);
+    QCOMPARE(yt.rows, kFrames);
+    QCOMPARE(yt.cols, f1.cols);
     // statistics: mean / population std / median by hand
     const Stats s = computeStats({1.0, 2.0, 6.0, std::nan("")});
     QCOMPARE(s.n, 3);
