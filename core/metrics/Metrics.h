@@ -13,7 +13,8 @@
 //   * SSIM with L = 1 on [0,255] doubles (C1 = 1e-4, C2 = 9e-4), 0.5 ssim(F,A) + 0.5 ssim(F,B);
 //   * VIF = vifp_mscale(A,F) + vifp_mscale(B,F) (sum);
 //   * PSNR = 20 log10(255 / sqrt(MSE)) with MSE on [0,1] data (values near 60 dB);
-//   * CC with the toolbox's r_BF numerator quirk (B - mean(A)).
+//   * CC with the toolbox's r_BF numerator quirk (B - mean(A)); note that it changes nothing
+//     but rounding, since sum(F - mean F) = 0.
 // "standard" uses textbook definitions: SSIM L = 255, VIF and MI as means over the two
 // sources, PSNR on [0,255] with peak 255, CC without the quirk, no 254/255 saturation.
 // "nats" = toolbox but MI/EN in nats. Every result carries the Conventions it used.
@@ -31,6 +32,20 @@
 //     numerator / denominator sums run over masked pixels at every scale);
 //   * temporal metrics average their per-pixel residual over masked pixels.
 // An empty mask (cv::Mat()) means the whole image. A mask with no pixel set throws.
+// AG under a mask keeps the toolbox normalisation: sum over the mask / ((r-1)(c-1)) scaled by
+// r c / (masked pixel count), so a full mask gives the toolbox value.
+//
+// Other definitions (see ImageMetrics.cpp for the details):
+//   * Qabf: analysis_Qabf.m (Sobel by conv2 'same' with zero padding, G = gF when gA == gF).
+//   * Nabf: Kumar's modified fusion-artifact measure (objective_fusion_perform_fn.m, as used by
+//     VIFB): Td = 2, wt_min = 0.001, Lg = 1.5, Nrg = 0.9999, kg = 19, sg = 0.5, Nra = 0.9995,
+//     ka = 22, sa = 0.5; Sobel over an edge-replicated border.
+//   * FMI: Haghighat's fmi.m with feature 'gradient' (MATLAB gradient(img), i.e. the x
+//     derivative, as fmi.m uses it) and w = 3; ~0.45 s per 640x480 frame, so not in the
+//     default sets.
+//   * Degenerate inputs where MATLAB returns NaN (0/0) give a number here: corr2 of a constant
+//     image -> 0 (CC, SCD), Qabf without any gradient -> 0, VIF of textureless images -> 1 if
+//     the fused image is textureless too, else 0.
 // ---------------------------------------------------------------------------------------
 
 #include <array>
