@@ -51,6 +51,7 @@ void Job::cancel() {
 void Job::setState(State s) {
     state_ = s;
     if (s == State::Running) clock_.start();
+    if (s >= State::Finished) finalElapsed_ = clock_.isValid() ? clock_.elapsed() / 1000.0 : 0.0;
     Q_EMIT stateChanged(s);
 }
 

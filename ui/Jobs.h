@@ -69,6 +69,7 @@ private:
     QString error_;
     vf::CancelToken cancel_;
     QElapsedTimer clock_;
+    double finalElapsed_ = -1; // frozen when the job ends
     std::mutex pm_;
     double pendingProgress_ = 0;
     QString pendingText_;

@@ -190,7 +190,8 @@ void Viewer::refresh() {
                           .arg(std::max<qint64>(0, ws_->frameCount() - 1))
                           .arg(f > 0 ? fr / f : 0.0, 0, 'f', 3);
     for (ImageView* p : panes_) {
-        p->setWantedIndex(fr);
+        const StreamItem* sa = ws_->stream(p->streamA());
+        p->setWantedIndex(sa ? streamIndex(*sa, fr) : fr);
         p->setTimeText(p == panes_.front() ? t : QString());
         if (p->streamA() >= 0) requestFor(p, p->streamA(), false);
         if (p->streamB() >= 0 && p->mode() != ImageView::Mode::Single)

@@ -234,6 +234,7 @@ private Q_SLOTS:
         w_->viewer()->setCompared(ir->id, vis->id);
         p = w_->viewer()->panes().front();
         QTRY_VERIFY_WITH_TIMEOUT(w_->viewer()->allCurrent(), 10000);
+        QTRY_VERIFY(p->isVisible() && p->width() > 400 && p->height() > 300);
         QTest::keyClick(w_.get(), Qt::Key_C); // signed
         QCOMPARE(w_->viewer()->diffKind(), DiffKind::Signed);
         saveScreenshot(w_.get(), QStringLiteral("workbench_difference_signed"));
