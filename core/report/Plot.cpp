@@ -71,7 +71,7 @@ Frame layout(const std::vector<Series>& series, const PlotOptions& opt) {
 
 std::string tickLabel(double v, const std::vector<double>& ticks) {
     double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1;
-    int dec = std::clamp(int(std::ceil(-std::log10(step) + 1e-9)), 0, 8);
+    int dec = std::clamp(int(std::ceil(-std::log10(step) - 1e-9)), 0, 8);
     char b[64];
     std::snprintf(b, sizeof b, "%.*f", dec, std::abs(v) < step * 1e-9 ? 0.0 : v);
     return b;
@@ -256,7 +256,8 @@ void writePlotPng(const std::vector<Series>& series, const PlotOptions& opt, con
     writeFileAtomic(path, std::string(buf.begin(), buf.end()));
 }
 
-std::vector<fs::path> writeMetricPlots(const metrics::EvalResult& r, const fs::path& dir) {
+std::vector<fs::path> writeMetricPlots(const metrics::EvalResult& r, const fs::path& dirIn) {
+    const fs::path dir = dirIn.filename().empty() ? dirIn.parent_path() : dirIn; // "plots/"
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
         const fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();

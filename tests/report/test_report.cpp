@@ -298,6 +298,10 @@ private Q_SLOTS:
         QCOMPARE(polylines(svg, &pts), 3);
         QCOMPARE(pts, (std::vector<int>{4, 3, 4}));
         QVERIFY(svg.find("a &amp; b") != std::string::npos);
+        // y ticks 1..7 (step 1, integer labels), x ticks at frames 0..3.
+        for (const char* lab : {">1</text>", ">7</text>", ">3</text>"})
+            QVERIFY2(svg.find(lab) != std::string::npos, lab);
+        QVERIFY(svg.find(">7.0</text>") == std::string::npos);
 
         const cv::Mat img = report::plotImage(s, o);
         QCOMPARE(img.size(), cv::Size(o.width, o.height));
@@ -472,7 +476,7 @@ private Q_SLOTS:
                  "--md",
                  q(rep / "t.md"),
                  "--plots-dir",
-                 q(rep / "plots"),
+                 q(rep / "plots") + "/",
                  "--param",
                  "irc:source=infrared",
                  "--quiet"});
