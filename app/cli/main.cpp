@@ -4,6 +4,7 @@
 
 #include "app/cli/Cli.h"
 #include "core/common/Runtime.h"
+#include "core/common/Version.h"
 
 int main(int argc, char** argv) {
     vf::initRuntime();
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (args[0] == "--version") {
-        std::cout << "vfstudio-cli " << VF_VERSION_STRING << "\n";
+        std::cout << "vfstudio-cli " << vf::versionString() << "\n";
         return 0;
     }
     const auto& cmds = vf::cli::commands();

@@ -6,6 +6,7 @@
 #include <QCommandLineParser>
 
 #include "core/common/Runtime.h"
+#include "core/common/Version.h"
 #include "ui/MainWindow.h"
 #include "ui/Theme.h"
 
@@ -14,7 +15,7 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("vfstudio"));
     QApplication::setApplicationName(QStringLiteral("vfstudio"));
-    QApplication::setApplicationVersion(QStringLiteral(VF_VERSION_STRING));
+    QApplication::setApplicationVersion(QString::fromUtf8(vf::versionString()));
     vf::ui::applyDarkTheme(app);
 
     QCommandLineParser parser;
