@@ -17,6 +17,7 @@
 #include <QXmlStreamReader>
 
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -492,6 +493,29 @@ private Q_SLOTS:
         for (const char* f : {"EN.svg", "EN.png", "SD.svg", "SD.png"})
             QVERIFY2(fs::exists(rep / "plots" / f), f);
         QCOMPARE(polylines(readFile(rep / "plots" / "SD.svg")), 2);
+        // SIGINT during an export (a slow method, GTF, over all 20 frames): exit 1, nothing
+        // left in the folder (no output, no temporary file).
+        {
+            const fs::path sig = dir_ / "sigint";
+            fs::create_directories(sig);
+            QProcess p;
+            p.start(QString(VF_BINARY_DIR) + "/app/vfstudio-cli",
+                    {"export", "--ir", q(kIr), "--vi", q(kVi), "--method", "gtf", "-o",
+                     q(sig / "s.mkv")});
+            QVERIFY(p.waitForStarted());
+            QByteArray err;
+            while (!err.contains("export: 1/") && p.state() == QProcess::Running) {
+                p.waitForReadyRead(200);
+                err += p.readAllStandardError();
+            }
+            if (p.state() != QProcess::Running) QSKIP("the export finished before the signal");
+            ::kill(pid_t(p.processId()), SIGINT);
+            QVERIFY(p.waitForFinished(60000));
+            err += p.readAllStandardError();
+            QCOMPARE(p.exitCode(), 1);
+            QVERIFY2(err.contains("cancel"), err.constData());
+            QVERIFY(listDir(sig).empty());
+        }
         // A missing folder fails, naming it, and writes nothing.
         r = cli({"report", "--ir", q(kIr), "--vi", q(kVi), "--fused", "a=" + q(kIr), "--metrics",
                  "EN", "--count", "2", "-o", q(rep / "missing" / "r.html"), "--quiet"});
