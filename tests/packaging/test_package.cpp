@@ -58,14 +58,23 @@ private Q_SLOTS:
 #endif
         QSet<QString> needed;
         for (const QString& prog : programs) {
+            // Only the libraries the programs link directly (NEEDED): the rest come with
+            // those packages' own dependencies.
+            Run d = run("objdump", {"-p", prog});
+            QCOMPARE(d.code, 0);
+            QSet<QString> direct;
+            static const QRegularExpression neededRe("NEEDED\\s+(\\S+)");
+            for (const QString& line : d.out.split('\n'))
+                if (auto m = neededRe.match(line); m.hasMatch()) direct.insert(m.captured(1));
+            QVERIFY(!direct.isEmpty());
             Run l = run("ldd", {prog});
             QCOMPARE(l.code, 0);
-            static const QRegularExpression re("=> (/\\S+)");
+            static const QRegularExpression re("^\\s*(\\S+) => (/\\S+)");
             for (const QString& line : l.out.split('\n')) {
                 auto m = re.match(line);
-                if (!m.hasMatch()) continue;
-                Run s = run("dpkg", {"-S", QFileInfo(m.captured(1)).canonicalFilePath()});
-                if (s.code != 0) s = run("dpkg", {"-S", m.captured(1)});
+                if (!m.hasMatch() || !direct.contains(m.captured(1))) continue;
+                Run s = run("dpkg", {"-S", QFileInfo(m.captured(2)).canonicalFilePath()});
+                if (s.code != 0) s = run("dpkg", {"-S", m.captured(2)});
                 if (s.code != 0) continue; // not from a package: nothing to declare
                 needed.insert(s.out.section(':', 0, 0).trimmed());
             }
