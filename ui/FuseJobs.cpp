@@ -19,6 +19,7 @@
 
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
+#include "core/common/Resources.h"
 
 #if VF_HAVE_FUSION
 #include "core/fusion/ClipRunner.h"
@@ -298,6 +299,21 @@ QString JobController::cacheKey(const FuseRequest& r) const {
                         {QStringLiteral("mtime"), double(fi.lastModified().toMSecsSinceEpoch())}});
     }
     k[QStringLiteral("inputs")] = inputs;
+    // Weights files are part of the result: a retrained checkpoint saved under the same name
+    // (or a new bundled default) must not return the old frames.
+    if (r.params.contains(QStringLiteral("weights")) || r.method == QLatin1String("videofusion")) {
+        QString w = r.params.value(QStringLiteral("weights")).toString();
+        if (w.isEmpty() && r.method == QLatin1String("videofusion")) {
+            if (auto d = vf::defaultVideoFusionWeights()) w = QString::fromStdString(d->string());
+        }
+        if (!w.isEmpty()) {
+            QFileInfo wi(w);
+            k[QStringLiteral("weightsFile")] = QJsonObject{
+                {QStringLiteral("path"), wi.absoluteFilePath()},
+                {QStringLiteral("size"), double(wi.size())},
+                {QStringLiteral("mtime"), double(wi.lastModified().toMSecsSinceEpoch())}};
+        }
+    }
     k[QStringLiteral("frames")] = double(p->frameCount());
     k[QStringLiteral("version")] = 1;
     const QByteArray canon = QJsonDocument(k).toJson(QJsonDocument::Compact); // keys sorted
