@@ -10,19 +10,13 @@
 
 #include "core/common/AtomicFile.h"
 #include "core/common/Error.h"
+#include "core/common/FileNames.h"
 
 namespace fs = std::filesystem;
 
 namespace vf::degrade {
 
 namespace {
-
-bool isImageExt(const fs::path& p) {
-    auto e = p.extension().string();
-    for (auto& c : e)
-        c = char(std::tolower(static_cast<unsigned char>(c)));
-    return e == ".png" || e == ".jpg" || e == ".jpeg" || e == ".bmp" || e == ".tif" || e == ".tiff";
-}
 
 cv::Mat toBgr(const cv::Mat& m) {
     if (m.channels() == 3) return m;
@@ -43,32 +37,6 @@ void writePng(const fs::path& p, const cv::Mat& img) {
 
 } // namespace
 
-bool naturalLess(const std::string& a, const std::string& b) {
-    size_t i = 0, j = 0;
-    while (i < a.size() && j < b.size()) {
-        if (std::isdigit(static_cast<unsigned char>(a[i])) &&
-            std::isdigit(static_cast<unsigned char>(b[j]))) {
-            size_t i2 = i, j2 = j;
-            while (i2 < a.size() && std::isdigit(static_cast<unsigned char>(a[i2])))
-                ++i2;
-            while (j2 < b.size() && std::isdigit(static_cast<unsigned char>(b[j2])))
-                ++j2;
-            auto na = a.substr(i, i2 - i), nb = b.substr(j, j2 - j);
-            na.erase(0, std::min(na.find_first_not_of('0'), na.size()));
-            nb.erase(0, std::min(nb.find_first_not_of('0'), nb.size()));
-            if (na.size() != nb.size()) return na.size() < nb.size();
-            if (na != nb) return na < nb;
-            i = i2;
-            j = j2;
-        } else {
-            if (a[i] != b[j]) return a[i] < b[j];
-            ++i;
-            ++j;
-        }
-    }
-    return a.size() - i < b.size() - j;
-}
-
 std::vector<fs::path> listFrameFiles(const fs::path& folder) {
     std::error_code ec;
     if (!fs::is_directory(folder, ec))
@@ -76,12 +44,12 @@ std::vector<fs::path> listFrameFiles(const fs::path& folder) {
                     folder.string());
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(folder, ec))
-        if (e.is_regular_file() && isImageExt(e.path())) files.push_back(e.path());
+        if (e.is_regular_file() && vf::isImageFile(e.path())) files.push_back(e.path());
     if (files.empty())
         throw Error(ErrorCode::NotFound, "no image files (png/jpg/bmp/tif) in " + folder.string(),
                     folder.string());
     std::sort(files.begin(), files.end(), [](const fs::path& x, const fs::path& y) {
-        return naturalLess(x.filename().string(), y.filename().string());
+        return vf::naturalLess(x.filename().string(), y.filename().string());
     });
     return files;
 }

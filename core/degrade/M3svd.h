@@ -18,6 +18,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "core/common/FileNames.h"
 #include "core/common/Progress.h"
 #include "core/degrade/Degrade.h"
 
@@ -27,8 +28,8 @@ namespace vf::degrade {
 // Throws vf::Error(NotFound) when the folder is missing or holds no images.
 std::vector<std::filesystem::path> listFrameFiles(const std::filesystem::path& folder);
 
-// Natural ("natsort") comparison of file names.
-bool naturalLess(const std::string& a, const std::string& b);
+// Natural ("natsort") comparison of file names (core/common/FileNames.h).
+using vf::naturalLess;
 
 // Sequential frame reader over a video file or a folder of images; frames are 8-bit BGR.
 class FrameReader {

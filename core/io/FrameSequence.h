@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/common/FileNames.h"
 #include "core/io/FrameSource.h"
 
 namespace vf::io {
@@ -41,7 +42,7 @@ private:
     int64_t pos_ = 0;
 };
 
-// Natural ("human") ordering of file names: digit runs compare by value.
-bool naturalLess(const std::string& a, const std::string& b);
+// Natural ("human") ordering of file names (core/common/FileNames.h).
+using vf::naturalLess;
 
 } // namespace vf::io
