@@ -49,6 +49,44 @@ double maxAbsDiff(const cv::Mat& a, const cv::Mat& b) {
     return mx;
 }
 
+// Index of the padded position k in [0, n) under reflection without repeating the period
+// (OpenCV's BORDER_REFLECT: "fedcba|abcdefgh|hgfedcb"), written out independently: the
+// pattern repeats with period 2n.
+int reflectIndex(int k, int n) {
+    const int period = 2 * n;
+    int m = ((k % period) + period) % period;
+    return m < n ? m : period - 1 - m;
+}
+
+// Plain (2r+1)^2 window mean with reflected borders, in double, straight from the definition.
+cv::Mat naiveBoxMean(const cv::Mat& f, int r) {
+    cv::Mat out(f.size(), CV_64F);
+    for (int y = 0; y < f.rows; ++y)
+        for (int x = 0; x < f.cols; ++x) {
+            double s = 0;
+            for (int dy = -r; dy <= r; ++dy)
+                for (int dx = -r; dx <= r; ++dx)
+                    s += f.at<double>(reflectIndex(y + dy, f.rows), reflectIndex(x + dx, f.cols));
+            out.at<double>(y, x) = s / ((2 * r + 1) * (2 * r + 1));
+        }
+    return out;
+}
+
+// He et al.'s guided filter written out from the paper's equations (double precision).
+cv::Mat naiveGuidedFilter(const cv::Mat& guide, const cv::Mat& src, int r, double eps) {
+    cv::Mat I, p;
+    guide.convertTo(I, CV_64F);
+    src.convertTo(p, CV_64F);
+    const cv::Mat mI = naiveBoxMean(I, r), mp = naiveBoxMean(p, r);
+    const cv::Mat mIp = naiveBoxMean(I.mul(p), r), mII = naiveBoxMean(I.mul(I), r);
+    cv::Mat a = (mIp - mI.mul(mp)) / (mII - mI.mul(mI) + eps);
+    cv::Mat b = mp - a.mul(mI);
+    cv::Mat q = naiveBoxMean(a, r).mul(I) + naiveBoxMean(b, r);
+    cv::Mat qf;
+    q.convertTo(qf, CV_32F);
+    return qf;
+}
+
 const MethodRegistry& registry() {
     static const MethodRegistry reg = [] {
         MethodRegistry r;
@@ -363,6 +401,61 @@ private Q_SLOTS:
         QVERIFY(eRef < eStart);
         QVERIFY2(e <= eRef * 1.01, "default GTF iterations do not reach the converged energy");
         QVERIFY(cv::mean(cv::abs(u - ref))[0] < 2.0 / 255);
+    }
+
+    // The guided filter against the paper's equations computed naively in double, on real
+    // crops: windows inside the image (r = 2, 5) and windows larger than the image (r = 45
+    // on a 37x23 crop: reflections repeat), for eps on the [0,1] scale and a tiny eps.
+    void guidedFilterMatchesDefinition() {
+        cv::Mat g;
+        cv::cvtColor(pairs_[0].vi, g, cv::COLOR_BGR2GRAY);
+        const cv::Mat guide = toF(g(cv::Rect(200, 150, 61, 47)));
+        const cv::Mat src = toGrayFloat(pairs_[0].ir(cv::Rect(200, 150, 61, 47)));
+        const cv::Mat smallG = toF(g(cv::Rect(101, 57, 37, 23)));
+        const cv::Mat smallP = toGrayFloat(pairs_[0].ir(cv::Rect(101, 57, 37, 23)));
+        struct Case {
+            cv::Mat I, p;
+            int r;
+            double eps;
+        };
+        for (const Case& c :
+             {Case{guide, src, 2, 1e-3}, Case{guide, src, 5, 0.3}, Case{guide, guide, 5, 1e-6},
+              Case{smallG, smallP, 45, 0.01}, Case{smallG, smallP, 7, 1e-6}}) {
+            const cv::Mat got = classical::guidedFilter(c.I, c.p, c.r, c.eps);
+            const cv::Mat want = naiveGuidedFilter(c.I, c.p, c.r, c.eps);
+            QVERIFY(got.size() == want.size() && got.type() == CV_32FC1);
+            // float inputs and outputs: a few float ulps of the result, amplified by a/eps
+            // where the tiny eps makes the filter an edge-preserving identity.
+            const double tol = c.eps < 1e-4 ? 2e-4 : 2e-5;
+            QVERIFY2(maxAbsDiff(got, want) < tol,
+                     ("r=" + std::to_string(c.r) + " eps=" + std::to_string(c.eps) + ": " +
+                      std::to_string(maxAbsDiff(got, want)))
+                         .c_str());
+        }
+    }
+
+    // MGFF written out from fuse_MGF_RGB.m with the naive guided filter on 0..255 intensities
+    // (eps = 1e3 there), on a real 64x48 crop: the implementation's shared-means pass and
+    // [0,1] scaling must give the same fused image.
+    void mgffMatchesDefinition() {
+        const cv::Rect crop(300, 200, 64, 48);
+        cv::Mat vi8;
+        cv::cvtColor(pairs_[0].vi(crop), vi8, cv::COLOR_BGR2GRAY);
+        const cv::Mat ir = toGrayFloat(pairs_[0].ir(crop)), vi = toF(vi8);
+        const classical::MgffParams p;
+        cv::Mat a1 = ir * 255.0, a2 = vi * 255.0, detail = cv::Mat::zeros(ir.size(), CV_32F);
+        for (int k = 0; k < p.levels; ++k) {
+            cv::Mat n1 = naiveGuidedFilter(a1, a2, p.radius, p.eps);
+            cv::Mat n2 = naiveGuidedFilter(a2, a1, p.radius, p.eps);
+            cv::Mat d1 = a1 - n1, d2 = a2 - n2;
+            cv::Mat s1 = cv::abs(d1), s2 = cv::abs(d2);
+            detail += (s1.mul(d1) + s2.mul(d2)) / (s1 + s2);
+            a1 = n1;
+            a2 = n2;
+        }
+        cv::Mat want = (0.5 * (a1 + a2) + detail) / 255.0;
+        const cv::Mat got = classical::fuseMgff(ir, vi, p);
+        QVERIFY2(maxAbsDiff(got, want) < 1e-4, std::to_string(maxAbsDiff(got, want)).c_str());
     }
 
     void badInputsThrowTypedErrors() {

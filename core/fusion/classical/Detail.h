@@ -2,11 +2,13 @@
 // Internal helpers shared by the classical fusion methods (not part of the public API).
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -14,9 +16,19 @@
 
 namespace vf::fusion::classical::detail {
 
+// Set on threads that already run one frame each of a frame-parallel sequence run (see
+// Register.cpp): the helpers below then stay on the calling thread instead of competing for
+// OpenCV's pool.
+inline thread_local bool tlSerial = false;
+
 // Runs a() and b() concurrently on OpenCV's thread pool (serially when nested inside another
-// parallel region, where OpenCV runs the body inline).
+// parallel region, where OpenCV runs the body inline, or when tlSerial is set).
 template <class A, class B> void runPair(A&& a, B&& b) {
+    if (tlSerial) {
+        a();
+        b();
+        return;
+    }
     cv::parallel_for_(cv::Range(0, 2), [&](const cv::Range& r) {
         for (int i = r.start; i < r.end; ++i) {
             if (i == 0)
@@ -62,6 +74,135 @@ inline void checkInputs(const cv::Mat& ir, const cv::Mat& vi, const char* method
 
 // Normalised box mean over a (2r+1)^2 window, reflected borders.
 cv::Mat boxMean(const cv::Mat& src, int r);
+
+// Window sums of N single-channel CV_32FC1 planes of equal size over the (2r+1) x (2r+1)
+// window centred on each pixel, with reflected borders (cv::BORDER_REFLECT, repeated for
+// windows larger than the image), accumulated in double: running column sums down the image
+// and a running sum along each row, so the cost per pixel does not depend on r and there is
+// no drift. For every output row y, fn(y, sums) is called with sums[c][x] = the window sum
+// of plane c at (y, x), x in [0, cols). Rows are produced in increasing order; the row
+// buffers are reused after fn returns. (One cv::boxFilter of a 4-channel float image costs
+// more than this pass over four planes: OpenCV converts to double in separate passes.)
+// Only rows [y0, y1) are produced when given (y1 < 0: to the last row), so that stripes of
+// rows can run in parallel (parallelRows); each stripe starts its column sums afresh.
+template <int N, class RowFn>
+void boxSumRows(const std::array<const cv::Mat*, N>& in, int r, RowFn&& fn, int y0 = 0,
+                int y1 = -1) {
+    static_assert(N >= 1 && N <= 8);
+    const int rows = in[0]->rows, cols = in[0]->cols;
+    if (y1 < 0) y1 = rows;
+    for (const cv::Mat* m : in)
+        CV_Assert(m->type() == CV_32FC1 && m->rows == rows && m->cols == cols);
+    CV_Assert(r >= 0);
+    const size_t w = static_cast<size_t>(cols);
+    // Source row / column of the padded index k in [-r-1, len+r), stored at k + r + 1.
+    auto table = [r](int len) {
+        std::vector<int> t(static_cast<size_t>(len + 2 * r + 1));
+        for (int k = -r - 1; k < len + r; ++k)
+            t[static_cast<size_t>(k + r + 1)] = cv::borderInterpolate(k, len, cv::BORDER_REFLECT);
+        return t;
+    };
+    const std::vector<int> ry = table(rows), cx = table(cols);
+    std::vector<double> colBuf(N * w), rowBuf(N * w);
+    std::array<double*, N> col, sum;
+    for (int c = 0; c < N; ++c) {
+        col[c] = colBuf.data() + static_cast<size_t>(c) * w;
+        sum[c] = rowBuf.data() + static_cast<size_t>(c) * w;
+    }
+    std::array<const double*, N> sumOut;
+    for (int c = 0; c < N; ++c)
+        sumOut[c] = sum[c];
+    for (int y = y0; y < y1; ++y) {
+        for (int c = 0; c < N; ++c) {
+            double* cs = col[c];
+            if (y == y0) {
+                std::fill(cs, cs + w, 0.0);
+                for (int k = y - r; k <= y + r; ++k) {
+                    const float* a = in[c]->template ptr<float>(ry[static_cast<size_t>(k + r + 1)]);
+                    for (size_t x = 0; x < w; ++x)
+                        cs[x] += a[x];
+                }
+            } else {
+                const float* a = in[c]->template ptr<float>(ry[static_cast<size_t>(y + 2 * r + 1)]);
+                const float* b = in[c]->template ptr<float>(ry[static_cast<size_t>(y)]);
+                for (size_t x = 0; x < w; ++x)
+                    cs[x] += static_cast<double>(a[x]) - static_cast<double>(b[x]);
+            }
+        }
+        // Running sums along the row, the N planes side by side (independent chains).
+        std::array<double, N> s{};
+        for (int k = -r; k <= r; ++k) {
+            const size_t j = static_cast<size_t>(cx[static_cast<size_t>(k + r + 1)]);
+            for (int c = 0; c < N; ++c)
+                s[c] += col[c][j];
+        }
+        for (int c = 0; c < N; ++c)
+            sum[c][0] = s[c];
+        for (int x = 1; x < cols; ++x) {
+            const size_t ja = static_cast<size_t>(cx[static_cast<size_t>(x + 2 * r + 1)]);
+            const size_t jb = static_cast<size_t>(cx[static_cast<size_t>(x)]);
+            for (int c = 0; c < N; ++c) {
+                s[c] += col[c][ja] - col[c][jb];
+                sum[c][x] = s[c];
+            }
+        }
+        fn(y, sumOut);
+    }
+}
+
+// Calls f(y0, y1) for stripes of [0, rows) that together cover it: two stripes on OpenCV's
+// pool, or the whole range at once when nested in a parallel region, when tlSerial is set
+// or for small images.
+template <class F> void parallelRows(int rows, F&& f) {
+    if (tlSerial || rows < 64) {
+        f(0, rows);
+        return;
+    }
+    cv::parallel_for_(
+        cv::Range(0, rows), [&](const cv::Range& r) { f(r.start, r.end); }, 2);
+}
+
+// Normalised (2r+1)^2 box means of N planes at once (boxSumRows), written to out[c] as
+// CV_32FC1 (allocated here).
+template <int N>
+void boxMeans(const std::array<const cv::Mat*, N>& in, const std::array<cv::Mat*, N>& out, int r) {
+    const double norm = 1.0 / ((2.0 * r + 1) * (2.0 * r + 1));
+    for (int c = 0; c < N; ++c)
+        out[c]->create(in[0]->size(), CV_32FC1);
+    const int cols = in[0]->cols;
+    parallelRows(in[0]->rows, [&](int y0, int y1) {
+        boxSumRows<N>(
+            in, r,
+            [&](int y, const std::array<const double*, N>& s) {
+                for (int c = 0; c < N; ++c) {
+                    float* o = out[c]->template ptr<float>(y);
+                    const double* sc = s[c];
+                    for (int x = 0; x < cols; ++x)
+                        o[x] = static_cast<float>(sc[x] * norm);
+                }
+            },
+            y0, y1);
+    });
+}
+
+// A recycled image buffer of the given shape: memory of an earlier scratch() buffer that no
+// cv::Mat refers to any more is handed out again (process-wide pool, thread-safe, at most
+// 512 MB kept). Contents are undefined. Fresh large allocations are expensive here: glibc
+// returns freed blocks of this size to the kernel, so every new buffer costs page faults
+// (measured on the 2-core build machine: 4.7 ms per 6 MB, about as much as GFF's arithmetic).
+cv::Mat scratch(cv::Size size, int type = CV_32FC1);
+
+// The guided filter in steps, for callers that share planes between filters (Gff.cpp,
+// Mgff.cpp). out = a .* b (element-wise; out is (re)allocated unless it has the shape).
+void product(const cv::Mat& a, const cv::Mat& b, cv::Mat& out);
+// Coefficients of the grey guided filter with guide I and input p over (2r+1)^2 windows:
+// a = cov(I, p) / (var(I) + eps), b = mean(p) - a mean(I), from the planes I, p, I*p, I*I
+// (means and moments in double). a and b are CV_32FC1 ((re)allocated unless they have the
+// shape).
+void guidedCoefficients(const cv::Mat& I, const cv::Mat& p, const cv::Mat& Ip, const cv::Mat& II,
+                        int r, double eps, cv::Mat& a, cv::Mat& b);
+// q = mean(a) * I + mean(b) over (2r+1)^2 windows (q as a and b above).
+void guidedOutput(const cv::Mat& I, const cv::Mat& a, const cv::Mat& b, int r, cv::Mat& q);
 // MATLAB fspecial('gaussian', 2w+1, sigma) + imfilter(..., 'replicate'/'symmetric'):
 // separable Gaussian with the given half-width; for very wide kernels (half-width > 60) a
 // cascade of four box filters with the same variance is used (error < 1% of the kernel peak).

@@ -6,6 +6,8 @@
 // to [0,1] and normalised.
 // Deviations: VIFB round-trips the inputs through JPEG files and quantises the weights to 8
 // bits; neither is done here. Guided-filter borders are reflected (see Filters.cpp).
+// Implementation: per source, the planes I*P and I*I are formed once and serve both guided
+// filters (they share guide and input and differ only in radius and eps).
 #include <opencv2/imgproc.hpp>
 
 #include "core/fusion/classical/Classical.h"
@@ -19,26 +21,33 @@ cv::Mat fuseGff(const cv::Mat& ir, const cv::Mat& vi, const GffParams& p) {
     checkInputs(ir, vi, "gff");
     if (p.r1 < 1 || p.r2 < 1 || p.eps1 <= 0 || p.eps2 <= 0)
         throw Error(ErrorCode::InvalidArgument, "gff: radii and eps must be positive");
-    // Saliency maps.
-    auto saliency = [](const cv::Mat& img) {
-        cv::Mat h, s;
+    const cv::Size sz = vi.size();
+    // Saliency maps and base layers.
+    auto saliency = [&](const cv::Mat& img, cv::Mat& s) {
+        cv::Mat h = scratch(sz);
         const cv::Mat lap = (cv::Mat_<float>(3, 3) << 0, 1, 0, 1, -4, 1, 0, 1, 0);
         cv::filter2D(img, h, CV_32F, lap, cv::Point(-1, -1), 0, cv::BORDER_REPLICATE);
-        h = cv::abs(h);
-        return gaussian(h, 5.0, 5, cv::BORDER_REPLICATE);
+        for (int y = 0; y < h.rows; ++y) {
+            float* r = h.ptr<float>(y);
+            for (int x = 0; x < h.cols; ++x)
+                r[x] = std::abs(r[x]);
+        }
+        cv::Mat k = cv::getGaussianKernel(11, 5.0, CV_32F);
+        s = scratch(sz);
+        cv::sepFilter2D(h, s, CV_32F, k, k, cv::Point(-1, -1), 0, cv::BORDER_REPLICATE);
     };
-    cv::Mat sVi, sIr, bVi, bIr;
+    cv::Mat sVi, sIr, bVi = scratch(sz), bIr = scratch(sz);
     runPair(
         [&] {
-            sVi = saliency(vi);
+            saliency(vi, sVi);
             cv::blur(vi, bVi, cv::Size(31, 31), cv::Point(-1, -1), cv::BORDER_REPLICATE);
         },
         [&] {
-            sIr = saliency(ir);
+            saliency(ir, sIr);
             cv::blur(ir, bIr, cv::Size(31, 31), cv::Point(-1, -1), cv::BORDER_REPLICATE);
         });
     // P_vi = 1 where the visible saliency is the (first) maximum, P_ir = 1 - P_vi.
-    cv::Mat pVi(vi.size(), CV_32FC1), pIr(vi.size(), CV_32FC1);
+    cv::Mat pVi = scratch(sz), pIr = scratch(sz);
     for (int y = 0; y < vi.rows; ++y) {
         const float* a = sVi.ptr<float>(y);
         const float* b = sIr.ptr<float>(y);
@@ -49,16 +58,20 @@ cv::Mat fuseGff(const cv::Mat& ir, const cv::Mat& vi, const GffParams& p) {
             pi[x] = 1.f - pv[x];
         }
     }
+    // Base (r1, eps1) and detail (r2, eps2) weights of one source.
+    auto weights = [&](const cv::Mat& img, const cv::Mat& pw, cv::Mat& wb, cv::Mat& wd) {
+        cv::Mat ip = scratch(sz), ii = scratch(sz), a = scratch(sz), b = scratch(sz);
+        product(img, pw, ip);
+        product(img, img, ii);
+        wb = scratch(sz);
+        wd = scratch(sz);
+        guidedCoefficients(img, pw, ip, ii, p.r1, p.eps1, a, b);
+        guidedOutput(img, a, b, p.r1, wb);
+        guidedCoefficients(img, pw, ip, ii, p.r2, p.eps2, a, b);
+        guidedOutput(img, a, b, p.r2, wd);
+    };
     cv::Mat wbVi, wdVi, wbIr, wdIr;
-    runPair(
-        [&] {
-            wbVi = guidedFilter(vi, pVi, p.r1, p.eps1);
-            wdVi = guidedFilter(vi, pVi, p.r2, p.eps2);
-        },
-        [&] {
-            wbIr = guidedFilter(ir, pIr, p.r1, p.eps1);
-            wdIr = guidedFilter(ir, pIr, p.r2, p.eps2);
-        });
+    runPair([&] { weights(vi, pVi, wbVi, wdVi); }, [&] { weights(ir, pIr, wbIr, wdIr); });
     cv::Mat out(vi.size(), CV_32FC1);
     auto clip01 = [](float v) { return v < 0.f ? 0.f : (v > 1.f ? 1.f : v); };
     for (int y = 0; y < vi.rows; ++y) {
