@@ -16,21 +16,30 @@ namespace vf {
 
 const char* errorCodeName(ErrorCode c) {
     switch (c) {
-    case ErrorCode::InvalidArgument: return "invalid argument";
-    case ErrorCode::NotFound: return "not found";
-    case ErrorCode::Unreadable: return "unreadable";
-    case ErrorCode::Unsupported: return "unsupported";
-    case ErrorCode::Corrupt: return "corrupt";
-    case ErrorCode::Mismatch: return "mismatch";
-    case ErrorCode::WriteFailed: return "write failed";
-    case ErrorCode::Cancelled: return "cancelled";
-    case ErrorCode::Model: return "model";
-    case ErrorCode::Internal: return "internal";
+    case ErrorCode::InvalidArgument:
+        return "invalid argument";
+    case ErrorCode::NotFound:
+        return "not found";
+    case ErrorCode::Unreadable:
+        return "unreadable";
+    case ErrorCode::Unsupported:
+        return "unsupported";
+    case ErrorCode::Corrupt:
+        return "corrupt";
+    case ErrorCode::Mismatch:
+        return "mismatch";
+    case ErrorCode::WriteFailed:
+        return "write failed";
+    case ErrorCode::Cancelled:
+        return "cancelled";
+    case ErrorCode::Model:
+        return "model";
+    case ErrorCode::Internal:
+        return "internal";
     }
     return "unknown";
 }
 
-namespace {
 std::string uniqueSuffix() {
     static std::atomic<unsigned> counter{0};
     std::random_device rd;
@@ -38,7 +47,6 @@ std::string uniqueSuffix() {
     s << ::getpid() << '-' << counter++ << '-' << (rd() & 0xffff);
     return s.str();
 }
-} // namespace
 
 AtomicFile::AtomicFile(fs::path destination) : dest_(std::move(destination)) {
     fs::path dir = dest_.parent_path();
@@ -72,8 +80,8 @@ void AtomicFile::commit() {
     fs::rename(temp_, dest_, ec);
     if (ec) {
         discard();
-        throw Error(ErrorCode::WriteFailed,
-                    "cannot write " + dest_.string() + ": " + ec.message(), dest_.string());
+        throw Error(ErrorCode::WriteFailed, "cannot write " + dest_.string() + ": " + ec.message(),
+                    dest_.string());
     }
     done_ = true;
 }
@@ -109,8 +117,7 @@ std::string readFile(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw Error(ErrorCode::Unreadable,
-                    path.string() + ": cannot open (" + std::strerror(errno) + ")",
-                    path.string());
+                    path.string() + ": cannot open (" + std::strerror(errno) + ")", path.string());
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();

@@ -30,6 +30,10 @@ private:
     bool done_ = false;
 };
 
+// A suffix unique to this process and call ("<pid>-<counter>-<random>") for the hidden
+// temporary names of atomic outputs (files here, frame folders in core/io's ClipWriter).
+std::string uniqueSuffix();
+
 // Writes `data` to `path` atomically. Throws Error(WriteFailed) naming the file.
 void writeFileAtomic(const std::filesystem::path& path, const std::string& data);
 // Reads a whole file. Throws Error(NotFound/Unreadable) naming the file.

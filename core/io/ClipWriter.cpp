@@ -1,11 +1,7 @@
 #include "core/io/ClipWriter.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
-#include <random>
-#include <sstream>
-#include <unistd.h>
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -47,16 +43,6 @@ const char* formatName(ClipFormat f) {
     }
     return "?";
 }
-
-namespace {
-std::string uniqueSuffix() {
-    static std::atomic<unsigned> counter{0};
-    std::random_device rd;
-    std::ostringstream s;
-    s << ::getpid() << '-' << counter++ << '-' << (rd() & 0xffff);
-    return s.str();
-}
-} // namespace
 
 struct ClipWriter::Impl {
     fs::path dest;
