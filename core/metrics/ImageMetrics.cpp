@@ -13,6 +13,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "core/metrics/Internal.h"
 #include "core/metrics/Metrics.h"
 
 namespace vf::metrics {
@@ -463,115 +464,6 @@ double nabfFromSobel(const SobelMaps& A, const SobelMaps& B, const SobelMaps& F,
     return den > 0 ? num / den : 0.0;
 }
 
-// ---------------------------------------------------------------------------- FMI
-// Haghighat et al. 2011, fmi.m with feature 'gradient' and w = 3: the feature is MATLAB's
-// gradient(img) (its first output: the x derivative), a 3x3 window slides over the valid
-// region; in each window the features are min-max normalised (all ones when constant),
-// turned into a pdf (column-major order as MATLAB's (:)), and the joint pdf of (F, X) is
-// built from the marginal cdfs with a Frechet-bound copula weighted by the correlation
-// (upper bound for c >= 0, lower for c < 0). Normalised MI 2 I/(H_X + H_F) (1 when both
-// entropies are 0), averaged over the two sources and over the windows.
-double ent(double x) {
-    return x > 0 ? -x * std::log2(x) : (x < 0 ? -x * std::log2(-x) : 0.0);
-}
-
-struct WinStats {
-    double pdf[9], cdf[9], mean, sd, entropy;
-};
-
-void windowStats(const cv::Mat& feat, int r, int c, WinStats& w) {
-    double v[9];
-    int k = 0;
-    for (int dx = -1; dx <= 1; ++dx) // column-major: columns outer
-        for (int dy = -1; dy <= 1; ++dy)
-            v[k++] = feat.at<double>(r + dy, c + dx);
-    double mn = v[0], mx = v[0];
-    for (double x : v) {
-        mn = std::min(mn, x);
-        mx = std::max(mx, x);
-    }
-    double s = 0;
-    for (int i = 0; i < 9; ++i) {
-        v[i] = mx == mn ? 1.0 : (v[i] - mn) / (mx - mn);
-        s += v[i];
-    }
-    double e1 = 0, e2 = 0, cum = 0, en = 0, mean = 0;
-    for (int i = 0; i < 9; ++i) {
-        w.pdf[i] = v[i] / s;
-        cum += w.pdf[i];
-        w.cdf[i] = cum;
-        e1 += (i + 1) * w.pdf[i];
-        e2 += (i + 1) * (i + 1) * w.pdf[i];
-        en += ent(w.pdf[i]);
-        mean += w.pdf[i];
-    }
-    w.mean = mean / 9;
-    w.sd = std::sqrt(std::abs(e2 - e1 * e1));
-    w.entropy = en;
-}
-
-double fmiPair(const WinStats& X, const WinStats& F) {
-    // correlation of the pdfs
-    double sif = 0, sii = 0, sff = 0;
-    for (int i = 0; i < 9; ++i) {
-        const double a = X.pdf[i] - X.mean, b = F.pdf[i] - F.mean;
-        sif += a * b;
-        sii += a * a;
-        sff += b * b;
-    }
-    double d = sii * sff;
-    if (d == 0) d = 1;
-    const double cc = sif / std::sqrt(d);
-    const bool positive = cc >= 0;
-    double angle = 0;
-    if (cc * X.sd * F.sd != 0) {
-        double den = 0;
-        for (int s = 0; s < 9; ++s)
-            for (int k = 0; k < 9; ++k) {
-                const double ci = X.cdf[(k + s) % 9], cf = F.cdf[k];
-                den += positive ? std::min(ci, cf) - ci * cf : std::max(ci + cf - 1, 0.0) - ci * cf;
-            }
-        if (den == 0) den = 1;
-        angle = cc * X.sd * F.sd / den;
-    }
-    auto bound = [&](int i, int j) { // H(i, j) with H(-1, .) = H(., -1) = 0
-        if (i < 0 || j < 0) return 0.0;
-        return positive ? std::min(F.cdf[i], X.cdf[j]) : std::max(F.cdf[i] + X.cdf[j] - 1, 0.0);
-    };
-    double je = 0;
-    for (int i = 0; i < 9; ++i)
-        for (int j = 0; j < 9; ++j) {
-            const double dB = bound(i, j) - bound(i - 1, j) - bound(i, j - 1) + bound(i - 1, j - 1);
-            je += ent(angle * dB + (1 - angle) * F.pdf[i] * X.pdf[j]);
-        }
-    double sum = X.entropy + F.entropy;
-    double mi = sum - je;
-    if (sum == 0) {
-        mi = 0.5;
-        sum = 1;
-    }
-    return 2 * mi / sum;
-}
-
-double fmiGradient(const cv::Mat& a, const cv::Mat& b, const cv::Mat& f, const cv::Mat& mask) {
-    const cv::Mat fa = matlabGradientX(a), fb = matlabGradientX(b), ff = matlabGradientX(f);
-    if (a.rows < 3 || a.cols < 3) return 0.0;
-    double s = 0, n = 0;
-    WinStats wa, wb, wf;
-    for (int r = 1; r < a.rows - 1; ++r) {
-        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(r);
-        for (int c = 1; c < a.cols - 1; ++c) {
-            if (m && !m[c]) continue;
-            windowStats(fa, r, c, wa);
-            windowStats(fb, r, c, wb);
-            windowStats(ff, r, c, wf);
-            s += 0.5 * (fmiPair(wa, wf) + fmiPair(wb, wf));
-            n += 1;
-        }
-    }
-    return n > 0 ? s / n : 0.0;
-}
-
 // ---------------------------------------------------------------------------- workspace
 struct Workspace {
     Conventions conv;
@@ -874,7 +766,7 @@ Values imageMetrics(const cv::Mat& ir, const cv::Mat& vi, const cv::Mat& fused,
         out[Metric::SCD] = pearson(w.f - w.b, w.a, m) + pearson(w.f - w.a, w.b, m);
     }
 
-    if (wants(Metric::FMI)) out[Metric::FMI] = fmiGradient(w.a, w.b, w.f, m);
+    if (wants(Metric::FMI)) out[Metric::FMI] = detail::fmiGradient(w.a8, w.b8, w.f8, m);
 
     return out;
 }

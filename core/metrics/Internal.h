@@ -1,0 +1,20 @@
+#pragma once
+// Internal kernels of vfcore_metrics shared between its .cpp files (not installed, not API).
+// All take 8-bit grey images of one size and an optional CV_8UC1 mask (empty = whole image)
+// that the caller has validated.
+#include <cstddef>
+
+#include <opencv2/core.hpp>
+
+namespace vf::metrics::detail {
+
+// Haghighat's FMI with feature 'gradient' (MATLAB gradient(img) x derivative) and 3x3 windows,
+// averaged over the windows whose centre is in the mask: 0.5 (FMI(A,F) + FMI(B,F)).
+// Exact reformulation of fmi.m (see Fmi.cpp); agrees with a literal per-window translation to
+// floating-point rounding.
+double fmiGradient(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, const cv::Mat& mask);
+
+// ent(x) = -x log2|x| (0 for x = 0) of every element, in place; vectorised.
+void entInPlace(double* x, std::size_t n);
+
+} // namespace vf::metrics::detail

@@ -1,0 +1,818 @@
+// Reference implementation for tests/metrics: the straightforward, literal translation of the
+// toolbox formulas that vfcore_metrics shipped before its speed work (commit 40964df,
+// core/metrics/ImageMetrics.cpp): per-pixel double loops, cv::GaussianBlur / sepFilter2D in
+// double, the per-window 81-cell FMI of fmi.m. The optimised library must agree with it to
+// rounding. Namespace vfref; nothing here is used by the library.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <optional>
+
+#include <opencv2/imgproc.hpp>
+
+#include "ReferenceMetrics.h"
+#include "core/metrics/Metrics.h"
+
+namespace vfref {
+using namespace vf::metrics;
+using vf::Error;
+using vf::ErrorCode;
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+std::string sizeStr(const cv::Mat& m) {
+    return std::to_string(m.cols) + "x" + std::to_string(m.rows);
+}
+
+void checkImage(const cv::Mat& m, const char* what) {
+    if (m.empty()) throw Error(ErrorCode::InvalidArgument, std::string(what) + " image is empty");
+    if (m.depth() != CV_8U || (m.channels() != 1 && m.channels() != 3))
+        throw Error(ErrorCode::Unsupported, std::string(what) +
+                                                " image must be 8-bit grey or BGR (got type " +
+                                                std::to_string(m.type()) + ")");
+}
+
+void checkSameSize(const cv::Mat& a, const cv::Mat& b, const char* wa, const char* wb) {
+    if (a.size() != b.size())
+        throw Error(ErrorCode::Mismatch, std::string(wa) + " and " + wb +
+                                             " images differ in size: " + sizeStr(a) + " vs " +
+                                             sizeStr(b));
+}
+
+// Validates a mask; returns an empty Mat for "whole image".
+cv::Mat checkMask(const cv::Mat& mask, cv::Size size) {
+    if (mask.empty()) return {};
+    if (mask.type() != CV_8UC1)
+        throw Error(ErrorCode::InvalidArgument, "metric mask must be CV_8UC1 (8-bit, one channel)");
+    if (mask.size() != size)
+        throw Error(ErrorCode::Mismatch,
+                    "metric mask size " + sizeStr(mask) + " differs from the image size " +
+                        std::to_string(size.width) + "x" + std::to_string(size.height));
+    if (cv::countNonZero(mask) == 0)
+        throw Error(ErrorCode::InvalidArgument, "metric mask selects no pixel");
+    return mask;
+}
+
+double logb(double x, LogBase b) {
+    return b == LogBase::Bits ? std::log2(x) : std::log(x);
+}
+
+cv::Mat toDouble(const cv::Mat& g8) {
+    cv::Mat d;
+    g8.convertTo(d, CV_64F);
+    return d;
+}
+
+// Mean of a CV_64F map over the mask (or all pixels). `mask` must have the map's size.
+double maskedMean(const cv::Mat& map, const cv::Mat& mask) {
+    if (mask.empty()) return cv::mean(map)[0];
+    return cv::mean(map, mask)[0];
+}
+
+// 256-bin histogram of an 8-bit image (masked).
+std::array<double, 256> histogram(const cv::Mat& g8, const cv::Mat& mask, double* n) {
+    std::array<double, 256> h{};
+    double cnt = 0;
+    for (int y = 0; y < g8.rows; ++y) {
+        const uchar* p = g8.ptr<uchar>(y);
+        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(y);
+        for (int x = 0; x < g8.cols; ++x)
+            if (!m || m[x]) {
+                h[p[x]] += 1;
+                cnt += 1;
+            }
+    }
+    *n = cnt;
+    return h;
+}
+
+double entropyOfCounts(const double* h, size_t bins, double n, LogBase b) {
+    double e = 0;
+    for (size_t i = 0; i < bins; ++i)
+        if (h[i] > 0) {
+            const double p = h[i] / n;
+            e -= p * logb(p, b);
+        }
+    return e;
+}
+
+// Joint entropy as Hab.m: indices are uint8 + 1 (saturating), so with `saturate` the levels
+// 254 and 255 share a bin.
+double jointEntropy(const cv::Mat& a8, const cv::Mat& f8, const cv::Mat& mask, bool saturate,
+                    LogBase b) {
+    std::vector<double> h(256 * 256, 0.0);
+    double n = 0;
+    const int cap = saturate ? 254 : 255;
+    for (int y = 0; y < a8.rows; ++y) {
+        const uchar* pa = a8.ptr<uchar>(y);
+        const uchar* pf = f8.ptr<uchar>(y);
+        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(y);
+        for (int x = 0; x < a8.cols; ++x)
+            if (!m || m[x]) {
+                h[std::min<int>(pa[x], cap) * 256 + std::min<int>(pf[x], cap)] += 1;
+                n += 1;
+            }
+    }
+    return entropyOfCounts(h.data(), h.size(), n, b);
+}
+
+// Pearson correlation of two CV_64F maps over the mask. `quirkMeanA`: numerator uses x - mq
+// instead of x - mean(x) (toolbox CC r_BF).
+double pearson(const cv::Mat& x, const cv::Mat& y, const cv::Mat& mask,
+               std::optional<double> numeratorMeanX = std::nullopt) {
+    const double mx = maskedMean(x, mask), my = maskedMean(y, mask);
+    const double mxn = numeratorMeanX.value_or(mx);
+    double sxy = 0, sxx = 0, syy = 0;
+    for (int r = 0; r < x.rows; ++r) {
+        const double* px = x.ptr<double>(r);
+        const double* py = y.ptr<double>(r);
+        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(r);
+        for (int c = 0; c < x.cols; ++c) {
+            if (m && !m[c]) continue;
+            const double dx = px[c] - mx, dy = py[c] - my;
+            sxy += (px[c] - mxn) * dy;
+            sxx += dx * dx;
+            syy += dy * dy;
+        }
+    }
+    const double d = std::sqrt(sxx * syy);
+    return d > 0 ? sxy / d : 0.0; // corr2 of a constant image is NaN in MATLAB; 0 here
+}
+
+// MATLAB `gradient` along x (columns): central differences inside, one-sided at borders.
+cv::Mat matlabGradientX(const cv::Mat& f) {
+    cv::Mat g(f.size(), CV_64F);
+    const int n = f.cols;
+    for (int y = 0; y < f.rows; ++y) {
+        const double* p = f.ptr<double>(y);
+        double* o = g.ptr<double>(y);
+        if (n == 1) {
+            o[0] = 0;
+            continue;
+        }
+        o[0] = p[1] - p[0];
+        o[n - 1] = p[n - 1] - p[n - 2];
+        for (int x = 1; x < n - 1; ++x)
+            o[x] = 0.5 * (p[x + 1] - p[x - 1]);
+    }
+    return g;
+}
+
+cv::Mat matlabGradientY(const cv::Mat& f) {
+    cv::Mat g(f.size(), CV_64F);
+    const int m = f.rows;
+    for (int y = 0; y < m; ++y) {
+        double* o = g.ptr<double>(y);
+        if (m == 1) {
+            std::fill(o, o + f.cols, 0.0);
+            continue;
+        }
+        const double* up = f.ptr<double>(y == 0 ? 0 : (y == m - 1 ? m - 2 : y - 1));
+        const double* dn = f.ptr<double>(y == 0 ? 1 : (y == m - 1 ? m - 1 : y + 1));
+        const double s = (y == 0 || y == m - 1) ? 1.0 : 0.5;
+        for (int x = 0; x < f.cols; ++x)
+            o[x] = s * (dn[x] - up[x]);
+    }
+    return g;
+}
+
+// ---------------------------------------------------------------------------- SSIM
+// Gaussian moments of one image pair (x, y) for SSIM: 11x11, sigma 1.5, replicate padding.
+cv::Mat gauss11(const cv::Mat& m) {
+    cv::Mat o;
+    cv::GaussianBlur(m, o, cv::Size(11, 11), 1.5, 1.5, cv::BORDER_REPLICATE);
+    return o;
+}
+
+struct Moments {
+    cv::Mat mu, mu2; // filtered x and filtered x*x
+};
+
+double ssimFromMoments(const Moments& X, const Moments& Y, const cv::Mat& muXY, double L,
+                       const cv::Mat& mask) {
+    const double C1 = (0.01 * L) * (0.01 * L), C2 = (0.03 * L) * (0.03 * L);
+    double s = 0, n = 0;
+    for (int r = 0; r < muXY.rows; ++r) {
+        const double* mx = X.mu.ptr<double>(r);
+        const double* my = Y.mu.ptr<double>(r);
+        const double* xx = X.mu2.ptr<double>(r);
+        const double* yy = Y.mu2.ptr<double>(r);
+        const double* xy = muXY.ptr<double>(r);
+        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(r);
+        for (int c = 0; c < muXY.cols; ++c) {
+            if (m && !m[c]) continue;
+            const double a = mx[c], b = my[c];
+            const double sx = xx[c] - a * a, sy = yy[c] - b * b, sxy = xy[c] - a * b;
+            s += ((2 * a * b + C1) * (2 * sxy + C2)) / ((a * a + b * b + C1) * (sx + sy + C2));
+            n += 1;
+        }
+    }
+    return s / n;
+}
+
+// ---------------------------------------------------------------------------- VIF
+// LIVE vifp_mscale (pixel-domain multiscale VIF), filter2(...,'valid').
+cv::Mat gaussKernel1D(int n, double sigma) {
+    cv::Mat k(n, 1, CV_64F);
+    const double c = (n - 1) / 2.0;
+    double s = 0;
+    for (int i = 0; i < n; ++i) {
+        const double v = std::exp(-(i - c) * (i - c) / (2 * sigma * sigma));
+        k.at<double>(i) = v;
+        s += v;
+    }
+    return k / s;
+}
+
+cv::Mat filterValid(const cv::Mat& img, const cv::Mat& k1) {
+    const int r = k1.rows / 2;
+    if (img.rows <= 2 * r || img.cols <= 2 * r) return cv::Mat();
+    cv::Mat full;
+    cv::sepFilter2D(img, full, CV_64F, k1, k1, cv::Point(-1, -1), 0, cv::BORDER_REFLECT);
+    return full(cv::Rect(r, r, img.cols - 2 * r, img.rows - 2 * r)).clone();
+}
+
+cv::Mat cropValid(const cv::Mat& m, int r) {
+    if (m.empty()) return m;
+    return m(cv::Rect(r, r, m.cols - 2 * r, m.rows - 2 * r)).clone();
+}
+
+cv::Mat subsample2(const cv::Mat& m) {
+    if (m.empty()) return m;
+    cv::Mat o((m.rows + 1) / 2, (m.cols + 1) / 2, m.type());
+    for (int y = 0; y < o.rows; ++y) {
+        if (m.depth() == CV_64F) {
+            const double* p = m.ptr<double>(2 * y);
+            double* q = o.ptr<double>(y);
+            for (int x = 0; x < o.cols; ++x)
+                q[x] = p[2 * x];
+        } else {
+            const uchar* p = m.ptr<uchar>(2 * y);
+            uchar* q = o.ptr<uchar>(y);
+            for (int x = 0; x < o.cols; ++x)
+                q[x] = p[2 * x];
+        }
+    }
+    return o;
+}
+
+// The per-scale pyramid of the distorted (fused) image is shared between the two sources.
+struct VifScale {
+    cv::Mat img, mask; // image at this scale (after filtering+subsampling), mask likewise
+    cv::Mat mu, mu2;   // valid-filtered image and its square
+    cv::Mat maskValid; // mask cropped to the valid region
+};
+
+std::vector<VifScale> vifPyramid(const cv::Mat& img, const cv::Mat& mask) {
+    std::vector<VifScale> out;
+    cv::Mat cur = img, curMask = mask;
+    for (int scale = 1; scale <= 4; ++scale) {
+        const int N = (1 << (4 - scale + 1)) + 1;
+        const cv::Mat k = gaussKernel1D(N, N / 5.0);
+        if (scale > 1) {
+            cur = subsample2(filterValid(cur, k));
+            curMask = subsample2(cropValid(curMask, N / 2));
+        }
+        VifScale s;
+        s.img = cur;
+        s.mask = curMask;
+        if (!cur.empty()) {
+            s.mu = filterValid(cur, k);
+            s.mu2 = filterValid(cur.mul(cur), k);
+            s.maskValid = cropValid(curMask, N / 2);
+        }
+        out.push_back(std::move(s));
+        if (cur.empty()) break;
+    }
+    return out;
+}
+
+double vifFromPyramids(const std::vector<VifScale>& ref, const std::vector<VifScale>& dist) {
+    const double sigmaNsq = 2.0;
+    // sum(log10(x_i)) over millions of x_i >= 1: multiply the x_i in blocks and take one log10
+    // per block (the product stays far below the double range; relative rounding ~1e-15).
+    struct LogSum {
+        double sum = 0, prod = 1;
+        void add(double x) {
+            prod *= x;
+            if (prod > 1e200) flush();
+        }
+        void flush() {
+            sum += std::log10(prod);
+            prod = 1;
+        }
+    } num, den;
+    for (size_t s = 0; s < ref.size() && s < dist.size(); ++s) {
+        if (ref[s].mu.empty()) break;
+        const int N = (1 << (4 - static_cast<int>(s))) + 1;
+        const cv::Mat k = gaussKernel1D(N, N / 5.0);
+        const cv::Mat s12 = filterValid(ref[s].img.mul(dist[s].img), k);
+        const cv::Mat& mask = ref[s].maskValid;
+        for (int r = 0; r < s12.rows; ++r) {
+            const double* m1 = ref[s].mu.ptr<double>(r);
+            const double* q1 = ref[s].mu2.ptr<double>(r);
+            const double* m2 = dist[s].mu.ptr<double>(r);
+            const double* q2 = dist[s].mu2.ptr<double>(r);
+            const double* x12 = s12.ptr<double>(r);
+            const uchar* mk = mask.empty() ? nullptr : mask.ptr<uchar>(r);
+            for (int c = 0; c < s12.cols; ++c) {
+                if (mk && !mk[c]) continue;
+                double sigma1 = q1[c] - m1[c] * m1[c];
+                double sigma2 = q2[c] - m2[c] * m2[c];
+                const double sigma12 = x12[c] - m1[c] * m2[c];
+                if (sigma1 < 0) sigma1 = 0;
+                if (sigma2 < 0) sigma2 = 0;
+                double g = sigma12 / (sigma1 + 1e-10);
+                double sv = sigma2 - g * sigma12;
+                if (sigma1 < 1e-10) {
+                    g = 0;
+                    sv = sigma2;
+                    sigma1 = 0;
+                }
+                if (sigma2 < 1e-10) {
+                    g = 0;
+                    sv = 0;
+                }
+                if (g < 0) {
+                    sv = sigma2;
+                    g = 0;
+                }
+                if (sv <= 1e-10) sv = 1e-10;
+                num.add(1 + g * g * sigma1 / (sv + sigmaNsq));
+                den.add(1 + sigma1 / sigmaNsq);
+            }
+        }
+    }
+    num.flush();
+    den.flush();
+    // no texture anywhere (den = 0): the LIVE code divides 0/0; we return 1 if the distorted
+    // image has no structure either (num = 0), else 0
+    return den.sum > 0 ? num.sum / den.sum : (num.sum == 0 ? 1.0 : 0.0);
+}
+
+// ---------------------------------------------------------------------------- Qabf / Nabf
+struct SobelMaps {
+    cv::Mat sx, sy; // CV_64F
+};
+
+// analysis_Qabf.m: conv2(p, h, 'same') with zero padding; conv2 flips the kernel, so with
+// h3 = [-1 0 1; -2 0 2; -1 0 1] and h1 = [1 2 1; 0 0 0; -1 -2 -1]:
+//   SAx = conv2(p, h3) = -correlation with h3 = -Sobel_x,  SAy = conv2(p, h1) = Sobel_y
+// (OpenCV's Sobel is a correlation with [-1 0 1; -2 0 2; -1 0 1] / its transpose).
+SobelMaps sobelConv2Zero(const cv::Mat& img) {
+    SobelMaps s;
+    cv::Sobel(img, s.sx, CV_64F, 1, 0, 3, -1.0, 0, cv::BORDER_CONSTANT);
+    cv::Sobel(img, s.sy, CV_64F, 0, 1, 3, 1.0, 0, cv::BORDER_CONSTANT);
+    return s;
+}
+
+// Kumar's sobel_fn: correlation with v = [-1 -2 -1; 0 0 0; 1 2 1] (gv = Sobel_y) and its
+// transpose (gh = Sobel_x) over the image extended by one edge-replicated row/column
+// (per_extn_im_fn for a 3x3 window).
+SobelMaps sobelKumar(const cv::Mat& img) {
+    SobelMaps s;
+    cv::Sobel(img, s.sx, CV_64F, 1, 0, 3, 1.0, 0, cv::BORDER_REPLICATE);
+    cv::Sobel(img, s.sy, CV_64F, 0, 1, 3, 1.0, 0, cv::BORDER_REPLICATE);
+    return s;
+}
+
+double qabfFromSobel(const SobelMaps& A, const SobelMaps& B, const SobelMaps& F,
+                     const cv::Mat& mask) {
+    const double Tg = 0.9994, kg = -15, Dg = 0.5, Ta = 0.9879, ka = -22, Da = 0.8;
+    auto angle = [](double sx, double sy) { return sx == 0 ? kPi / 2 : std::atan(sy / sx); };
+    auto Q = [&](double gX, double aX, double gF, double aF) {
+        double G;
+        if (gX > gF)
+            G = gF / gX;
+        else if (gX == gF)
+            G = gF; // toolbox quirk: not 1
+        else
+            G = gX / gF;
+        const double Aa = 1 - std::abs(aX - aF) / (kPi / 2);
+        const double Qg = Tg / (1 + std::exp(kg * (G - Dg)));
+        const double Qa = Ta / (1 + std::exp(ka * (Aa - Da)));
+        return Qg * Qa;
+    };
+    double num = 0, den = 0;
+    for (int r = 0; r < F.sx.rows; ++r) {
+        const double *ax = A.sx.ptr<double>(r), *ay = A.sy.ptr<double>(r);
+        const double *bx = B.sx.ptr<double>(r), *by = B.sy.ptr<double>(r);
+        const double *fx = F.sx.ptr<double>(r), *fy = F.sy.ptr<double>(r);
+        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(r);
+        for (int c = 0; c < F.sx.cols; ++c) {
+            if (m && !m[c]) continue;
+            const double gA = std::sqrt(ax[c] * ax[c] + ay[c] * ay[c]);
+            const double gB = std::sqrt(bx[c] * bx[c] + by[c] * by[c]);
+            const double gF = std::sqrt(fx[c] * fx[c] + fy[c] * fy[c]);
+            if (gA == 0 && gB == 0) continue; // zero weight
+            const double aF = angle(fx[c], fy[c]);
+            const double qa = gA > 0 ? Q(gA, angle(ax[c], ay[c]), gF, aF) : 0.0;
+            const double qb = gB > 0 ? Q(gB, angle(bx[c], by[c]), gF, aF) : 0.0;
+            num += qa * gA + qb * gB;
+            den += gA + gB;
+        }
+    }
+    return den > 0 ? num / den : 0.0;
+}
+
+double nabfFromSobel(const SobelMaps& A, const SobelMaps& B, const SobelMaps& F,
+                     const cv::Mat& mask) {
+    constexpr double Td = 2, wtMin = 0.001, Lg = 1.5, Nrg = 0.9999, kg = 19, sg = 0.5, Nra = 0.9995,
+                     ka = 22, sa = 0.5;
+    auto angle = [](double gv, double gh) {
+        if (gv == 0 && gh == 0) return 0.0;
+        return std::atan(gv / gh); // gh == 0 -> +-pi/2 as MATLAB's atan(+-Inf)
+    };
+    auto Q = [&](double gX, double aX, double gF, double aF) {
+        double G;
+        if (gX == 0 || gF == 0)
+            G = 0;
+        else if (gX > gF)
+            G = gF / gX;
+        else
+            G = gX / gF;
+        const double Aa = std::abs(std::abs(aX - aF) - kPi / 2) * 2 / kPi;
+        const double Qg = Nrg / (1 + std::exp(-kg * (G - sg)));
+        const double Qa = Nra / (1 + std::exp(-ka * (Aa - sa)));
+        return std::sqrt(Qg * Qa);
+    };
+    double num = 0, den = 0;
+    for (int r = 0; r < F.sx.rows; ++r) {
+        const double *ah = A.sx.ptr<double>(r), *av = A.sy.ptr<double>(r);
+        const double *bh = B.sx.ptr<double>(r), *bv = B.sy.ptr<double>(r);
+        const double *fh = F.sx.ptr<double>(r), *fv = F.sy.ptr<double>(r);
+        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(r);
+        for (int c = 0; c < F.sx.cols; ++c) {
+            if (m && !m[c]) continue;
+            const double gA = std::sqrt(ah[c] * ah[c] + av[c] * av[c]);
+            const double gB = std::sqrt(bh[c] * bh[c] + bv[c] * bv[c]);
+            const double gF = std::sqrt(fh[c] * fh[c] + fv[c] * fv[c]);
+            static_assert(Lg == 1.5, "g^Lg is computed as g*sqrt(g)");
+            const double wA = gA >= Td ? gA * std::sqrt(gA) : wtMin;
+            const double wB = gB >= Td ? gB * std::sqrt(gB) : wtMin;
+            den += wA + wB;
+            if (gF > gA && gF > gB) {
+                const double aF = angle(fv[c], fh[c]);
+                const double qa = Q(gA, angle(av[c], ah[c]), gF, aF);
+                const double qb = Q(gB, angle(bv[c], bh[c]), gF, aF);
+                num += (1 - qa) * wA + (1 - qb) * wB;
+            }
+        }
+    }
+    return den > 0 ? num / den : 0.0;
+}
+
+// ---------------------------------------------------------------------------- FMI
+// Haghighat et al. 2011, fmi.m with feature 'gradient' and w = 3: the feature is MATLAB's
+// gradient(img) (its first output: the x derivative), a 3x3 window slides over the valid
+// region; in each window the features are min-max normalised (all ones when constant),
+// turned into a pdf (column-major order as MATLAB's (:)), and the joint pdf of (F, X) is
+// built from the marginal cdfs with a Frechet-bound copula weighted by the correlation
+// (upper bound for c >= 0, lower for c < 0). Normalised MI 2 I/(H_X + H_F) (1 when both
+// entropies are 0), averaged over the two sources and over the windows.
+double ent(double x) {
+    return x > 0 ? -x * std::log2(x) : (x < 0 ? -x * std::log2(-x) : 0.0);
+}
+
+struct WinStats {
+    double pdf[9], cdf[9], mean, sd, entropy;
+};
+
+void windowStats(const cv::Mat& feat, int r, int c, WinStats& w) {
+    double v[9];
+    int k = 0;
+    for (int dx = -1; dx <= 1; ++dx) // column-major: columns outer
+        for (int dy = -1; dy <= 1; ++dy)
+            v[k++] = feat.at<double>(r + dy, c + dx);
+    double mn = v[0], mx = v[0];
+    for (double x : v) {
+        mn = std::min(mn, x);
+        mx = std::max(mx, x);
+    }
+    double s = 0;
+    for (int i = 0; i < 9; ++i) {
+        v[i] = mx == mn ? 1.0 : (v[i] - mn) / (mx - mn);
+        s += v[i];
+    }
+    double e1 = 0, e2 = 0, cum = 0, en = 0, mean = 0;
+    for (int i = 0; i < 9; ++i) {
+        w.pdf[i] = v[i] / s;
+        cum += w.pdf[i];
+        w.cdf[i] = cum;
+        e1 += (i + 1) * w.pdf[i];
+        e2 += (i + 1) * (i + 1) * w.pdf[i];
+        en += ent(w.pdf[i]);
+        mean += w.pdf[i];
+    }
+    w.mean = mean / 9;
+    w.sd = std::sqrt(std::abs(e2 - e1 * e1));
+    w.entropy = en;
+}
+
+double fmiPair(const WinStats& X, const WinStats& F) {
+    // correlation of the pdfs
+    double sif = 0, sii = 0, sff = 0;
+    for (int i = 0; i < 9; ++i) {
+        const double a = X.pdf[i] - X.mean, b = F.pdf[i] - F.mean;
+        sif += a * b;
+        sii += a * a;
+        sff += b * b;
+    }
+    double d = sii * sff;
+    if (d == 0) d = 1;
+    const double cc = sif / std::sqrt(d);
+    const bool positive = cc >= 0;
+    double angle = 0;
+    if (cc * X.sd * F.sd != 0) {
+        double den = 0;
+        for (int s = 0; s < 9; ++s)
+            for (int k = 0; k < 9; ++k) {
+                const double ci = X.cdf[(k + s) % 9], cf = F.cdf[k];
+                den += positive ? std::min(ci, cf) - ci * cf : std::max(ci + cf - 1, 0.0) - ci * cf;
+            }
+        if (den == 0) den = 1;
+        angle = cc * X.sd * F.sd / den;
+    }
+    auto bound = [&](int i, int j) { // H(i, j) with H(-1, .) = H(., -1) = 0
+        if (i < 0 || j < 0) return 0.0;
+        return positive ? std::min(F.cdf[i], X.cdf[j]) : std::max(F.cdf[i] + X.cdf[j] - 1, 0.0);
+    };
+    double je = 0;
+    for (int i = 0; i < 9; ++i)
+        for (int j = 0; j < 9; ++j) {
+            const double dB = bound(i, j) - bound(i - 1, j) - bound(i, j - 1) + bound(i - 1, j - 1);
+            je += ent(angle * dB + (1 - angle) * F.pdf[i] * X.pdf[j]);
+        }
+    double sum = X.entropy + F.entropy;
+    double mi = sum - je;
+    if (sum == 0) {
+        mi = 0.5;
+        sum = 1;
+    }
+    return 2 * mi / sum;
+}
+
+double fmiGradient(const cv::Mat& a, const cv::Mat& b, const cv::Mat& f, const cv::Mat& mask) {
+    const cv::Mat fa = matlabGradientX(a), fb = matlabGradientX(b), ff = matlabGradientX(f);
+    if (a.rows < 3 || a.cols < 3) return 0.0;
+    double s = 0, n = 0;
+    WinStats wa, wb, wf;
+    for (int r = 1; r < a.rows - 1; ++r) {
+        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(r);
+        for (int c = 1; c < a.cols - 1; ++c) {
+            if (m && !m[c]) continue;
+            windowStats(fa, r, c, wa);
+            windowStats(fb, r, c, wb);
+            windowStats(ff, r, c, wf);
+            s += 0.5 * (fmiPair(wa, wf) + fmiPair(wb, wf));
+            n += 1;
+        }
+    }
+    return n > 0 ? s / n : 0.0;
+}
+
+// ---------------------------------------------------------------------------- workspace
+struct Workspace {
+    Conventions conv;
+    cv::Mat mask;
+    cv::Mat a8, b8, f8; // grey uint8
+    cv::Mat a, b, f;    // CV_64F on [0,255]
+
+    std::optional<Moments> mA, mB, mF;
+    std::optional<SobelMaps> qA, qB, qF, nA, nB, nF;
+
+    const Moments& moments(std::optional<Moments>& slot, const cv::Mat& x) {
+        if (!slot) slot = Moments{gauss11(x), gauss11(x.mul(x))};
+        return *slot;
+    }
+};
+
+} // namespace
+
+// ============================================================================= public
+cv::Mat gray8(const cv::Mat& image, GrayConversion how) {
+    checkImage(image, "input");
+    if (image.channels() == 1) return image;
+    if (how == GrayConversion::OpenCV) {
+        cv::Mat g;
+        cv::cvtColor(image, g, cv::COLOR_BGR2GRAY);
+        return g;
+    }
+    // MATLAB rgb2gray on uint8: weighted sum in double, rounded (half away from zero).
+    static const std::array<std::array<double, 256>, 3> lut = [] {
+        std::array<std::array<double, 256>, 3> t{};
+        for (int v = 0; v < 256; ++v) {
+            t[0][v] = 0.114020904255103 * v; // B
+            t[1][v] = 0.587043074451121 * v; // G
+            t[2][v] = 0.298936021293775 * v; // R
+        }
+        return t;
+    }();
+    cv::Mat g(image.size(), CV_8UC1);
+    for (int y = 0; y < image.rows; ++y) {
+        const uchar* p = image.ptr<uchar>(y);
+        uchar* o = g.ptr<uchar>(y);
+        for (int x = 0; x < image.cols; ++x, p += 3) {
+            const double v = lut[0][p[0]] + lut[1][p[1]] + lut[2][p[2]];
+            o[x] = static_cast<uchar>(std::min(255.0, std::floor(v + 0.5)));
+        }
+    }
+    return g;
+}
+
+double ssimSingle(const cv::Mat& x8, const cv::Mat& y8, double L, const cv::Mat& mask) {
+    const cv::Mat x = toDouble(gray8(x8)), y = toDouble(gray8(y8));
+    checkSameSize(x, y, "first", "second");
+    const cv::Mat m = checkMask(mask, x.size());
+    const Moments X{gauss11(x), gauss11(x.mul(x))}, Y{gauss11(y), gauss11(y.mul(y))};
+    return ssimFromMoments(X, Y, gauss11(x.mul(y)), L, m);
+}
+
+double vifpMultiscale(const cv::Mat& ref8, const cv::Mat& dist8, const cv::Mat& mask) {
+    const cv::Mat r = toDouble(gray8(ref8)), d = toDouble(gray8(dist8));
+    checkSameSize(r, d, "reference", "distorted");
+    const cv::Mat m = checkMask(mask, r.size());
+    return vifFromPyramids(vifPyramid(r, m), vifPyramid(d, m));
+}
+
+double qabf(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, const cv::Mat& mask) {
+    const cv::Mat a = toDouble(gray8(a8)), b = toDouble(gray8(b8)), f = toDouble(gray8(f8));
+    checkSameSize(a, f, "IR", "fused");
+    checkSameSize(b, f, "visible", "fused");
+    const cv::Mat m = checkMask(mask, f.size());
+    return qabfFromSobel(sobelConv2Zero(a), sobelConv2Zero(b), sobelConv2Zero(f), m);
+}
+
+double ssim8(const cv::Mat& restored, const cv::Mat& clean, const cv::Mat& mask) {
+    checkImage(restored, "restored");
+    checkImage(clean, "clean reference");
+    checkSameSize(restored, clean, "restored", "clean reference");
+    return ssimSingle(restored, clean, 255.0, mask);
+}
+
+Values imageMetrics(const cv::Mat& ir, const cv::Mat& vi, const cv::Mat& fused,
+                    const std::vector<Metric>& which, const Conventions& conv,
+                    const cv::Mat& mask) {
+    checkImage(ir, "infrared");
+    checkImage(vi, "visible");
+    checkImage(fused, "fused");
+    checkSameSize(ir, fused, "infrared", "fused");
+    checkSameSize(vi, fused, "visible", "fused");
+
+    Workspace w;
+    w.conv = conv;
+    w.mask = checkMask(mask, fused.size());
+    w.a8 = gray8(ir, conv.gray);
+    w.b8 = gray8(vi, conv.gray);
+    w.f8 = gray8(fused, conv.gray);
+    w.a = toDouble(w.a8);
+    w.b = toDouble(w.b8);
+    w.f = toDouble(w.f8);
+    const cv::Mat& m = w.mask;
+    const int rows = w.f.rows, cols = w.f.cols;
+
+    auto wants = [&](Metric x) { return std::find(which.begin(), which.end(), x) != which.end(); };
+    Values out;
+    const double combineMi = conv.miCombine == SourceCombine::Sum ? 1.0 : 0.5;
+
+    std::optional<std::array<double, 256>> histF;
+    double nPix = 0;
+    auto hF = [&]() -> const std::array<double, 256>& {
+        if (!histF) histF = histogram(w.f8, m, &nPix);
+        return *histF;
+    };
+
+    if (wants(Metric::EN)) {
+        const auto& h = hF();
+        out[Metric::EN] = entropyOfCounts(h.data(), 256, nPix, conv.logBase);
+    }
+
+    if (wants(Metric::MI)) {
+        const auto& hfh = hF();
+        const double hf = entropyOfCounts(hfh.data(), 256, nPix, conv.logBase);
+        double n = 0;
+        const auto ha = histogram(w.a8, m, &n);
+        const auto hb = histogram(w.b8, m, &n);
+        const double miA = entropyOfCounts(ha.data(), 256, n, conv.logBase) + hf -
+                           jointEntropy(w.a8, w.f8, m, conv.miJointSaturation, conv.logBase);
+        const double miB = entropyOfCounts(hb.data(), 256, n, conv.logBase) + hf -
+                           jointEntropy(w.b8, w.f8, m, conv.miJointSaturation, conv.logBase);
+        out[Metric::MI] = combineMi * (miA + miB);
+    }
+
+    if (wants(Metric::SD)) {
+        cv::Scalar mean, sd;
+        if (m.empty())
+            cv::meanStdDev(w.f, mean, sd);
+        else
+            cv::meanStdDev(w.f, mean, sd, m);
+        out[Metric::SD] = sd[0]; // population SD (divides by N), as sqrt(mean((F-mean)^2))
+    }
+
+    if (wants(Metric::SF)) {
+        double rf = 0, nr = 0, cf = 0, nc = 0;
+        for (int y = 0; y < rows; ++y) {
+            const double* p = w.f.ptr<double>(y);
+            const double* pn = y + 1 < rows ? w.f.ptr<double>(y + 1) : nullptr;
+            const uchar* mk = m.empty() ? nullptr : m.ptr<uchar>(y);
+            const uchar* mkn = (m.empty() || !pn) ? nullptr : m.ptr<uchar>(y + 1);
+            for (int x = 0; x < cols; ++x) {
+                if (pn && (!mk || (mk[x] && mkn[x]))) {
+                    const double d = pn[x] - p[x];
+                    rf += d * d;
+                    nr += 1;
+                }
+                if (x + 1 < cols && (!mk || (mk[x] && mk[x + 1]))) {
+                    const double d = p[x + 1] - p[x];
+                    cf += d * d;
+                    nc += 1;
+                }
+            }
+        }
+        const double RF = nr > 0 ? rf / nr : 0, CF = nc > 0 ? cf / nc : 0;
+        out[Metric::SF] = std::sqrt(RF + CF);
+    }
+
+    if (wants(Metric::AG)) {
+        const cv::Mat gx = matlabGradientX(w.f), gy = matlabGradientY(w.f);
+        double s = 0, n = 0;
+        for (int y = 0; y < rows; ++y) {
+            const double* px = gx.ptr<double>(y);
+            const double* py = gy.ptr<double>(y);
+            const uchar* mk = m.empty() ? nullptr : m.ptr<uchar>(y);
+            for (int x = 0; x < cols; ++x) {
+                if (mk && !mk[x]) continue;
+                s += std::sqrt((px[x] * px[x] + py[x] * py[x]) / 2);
+                n += 1;
+            }
+        }
+        // Toolbox: sum / ((r-1)(c-1)); under a mask the same normalisation scaled to the
+        // masked pixel count (identical for a full mask).
+        const double norm = double(rows - 1) * double(cols - 1);
+        out[Metric::AG] = norm > 0 ? s / norm * (double(rows) * cols / n) : 0.0;
+    }
+
+    if (wants(Metric::SSIM)) {
+        const Moments& F = w.moments(w.mF, w.f);
+        const Moments& A = w.moments(w.mA, w.a);
+        const Moments& B = w.moments(w.mB, w.b);
+        const double sa = ssimFromMoments(F, A, gauss11(w.f.mul(w.a)), conv.ssimDynamicRange, m);
+        const double sb = ssimFromMoments(F, B, gauss11(w.f.mul(w.b)), conv.ssimDynamicRange, m);
+        out[Metric::SSIM] = 0.5 * sa + 0.5 * sb;
+    }
+
+    if (wants(Metric::VIF)) {
+        const auto pf = vifPyramid(w.f, m);
+        const double va = vifFromPyramids(vifPyramid(w.a, m), pf);
+        const double vb = vifFromPyramids(vifPyramid(w.b, m), pf);
+        out[Metric::VIF] = conv.vifCombine == SourceCombine::Sum ? va + vb : 0.5 * (va + vb);
+    }
+
+    if (wants(Metric::Qabf))
+        out[Metric::Qabf] =
+            qabfFromSobel(sobelConv2Zero(w.a), sobelConv2Zero(w.b), sobelConv2Zero(w.f), m);
+
+    if (wants(Metric::Nabf))
+        out[Metric::Nabf] = nabfFromSobel(sobelKumar(w.a), sobelKumar(w.b), sobelKumar(w.f), m);
+
+    if (wants(Metric::PSNR)) {
+        double sa = 0, sb = 0, n = 0;
+        for (int y = 0; y < rows; ++y) {
+            const double* pa = w.a.ptr<double>(y);
+            const double* pb = w.b.ptr<double>(y);
+            const double* pf = w.f.ptr<double>(y);
+            const uchar* mk = m.empty() ? nullptr : m.ptr<uchar>(y);
+            for (int x = 0; x < cols; ++x) {
+                if (mk && !mk[x]) continue;
+                sa += (pf[x] - pa[x]) * (pf[x] - pa[x]);
+                sb += (pf[x] - pb[x]) * (pf[x] - pb[x]);
+                n += 1;
+            }
+        }
+        double mse = 0.5 * sa / n + 0.5 * sb / n;     // on [0,255]
+        if (conv.psnrUnitScale) mse /= 255.0 * 255.0; // toolbox: on [0,1], peak still 255
+        out[Metric::PSNR] = mse > 0 ? 20.0 * std::log10(255.0 / std::sqrt(mse))
+                                    : std::numeric_limits<double>::infinity();
+    }
+
+    if (wants(Metric::CC)) {
+        const double rAF = pearson(w.a, w.f, m);
+        const double rBF =
+            conv.ccToolboxQuirk ? pearson(w.b, w.f, m, maskedMean(w.a, m)) : pearson(w.b, w.f, m);
+        out[Metric::CC] = 0.5 * (rAF + rBF);
+    }
+
+    if (wants(Metric::SCD)) {
+        out[Metric::SCD] = pearson(w.f - w.b, w.a, m) + pearson(w.f - w.a, w.b, m);
+    }
+
+    if (wants(Metric::FMI)) out[Metric::FMI] = fmiGradient(w.a, w.b, w.f, m);
+
+    return out;
+}
+
+} // namespace vfref
