@@ -12,6 +12,7 @@
 #include "core/common/Error.h"
 #include "core/degrade/Degrade.h"
 #include "core/degrade/M3svd.h"
+#include "tests/common/TestStats.h"
 
 namespace fs = std::filesystem;
 using namespace vf::degrade;
@@ -27,21 +28,6 @@ double stddev(const std::vector<double>& v) {
     for (double x : v)
         s += (x - m) * (x - m);
     return std::sqrt(s / double(v.size()));
-}
-
-double corr(const std::vector<double>& a, const std::vector<double>& b) {
-    double ma = 0, mb = 0;
-    for (size_t i = 0; i < a.size(); ++i)
-        ma += a[i], mb += b[i];
-    ma /= double(a.size());
-    mb /= double(b.size());
-    double sab = 0, saa = 0, sbb = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        sab += (a[i] - ma) * (b[i] - mb);
-        saa += (a[i] - ma) * (a[i] - ma);
-        sbb += (b[i] - mb) * (b[i] - mb);
-    }
-    return sab / std::sqrt(saa * sbb);
 }
 
 // Standard normal CDF.
@@ -137,7 +123,7 @@ private Q_SLOTS:
             QVERIFY2(std::abs(measStripe - expectStripe) < 0.12 * expectStripe,
                      qPrintable(QString("stripe std %1 vs %2").arg(measStripe).arg(expectStripe)));
             // Stripes are fixed over the sequence: frames 0-1 vs 2-3 agree.
-            QVERIFY(corr(colMeanA, colMeanB) > 0.98);
+            QVERIFY(vf::test::pearson(colMeanA, colMeanB) > 0.98);
 
             std::vector<double> resid;
             resid.reserve(size_t(W * H * T));

@@ -10,28 +10,9 @@
 
 #include "core/common/Resources.h"
 #include "core/model/VideoFusion.h"
+#include "tests/common/TestStats.h"
 
 namespace fs = std::filesystem;
-
-namespace {
-
-// Pearson correlation of two equally long sequences.
-double corr(const std::vector<double>& a, const std::vector<double>& b) {
-    double ma = 0, mb = 0;
-    for (size_t i = 0; i < a.size(); ++i)
-        ma += a[i], mb += b[i];
-    ma /= double(a.size());
-    mb /= double(a.size());
-    double sab = 0, saa = 0, sbb = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        sab += (a[i] - ma) * (b[i] - mb);
-        saa += (a[i] - ma) * (a[i] - ma);
-        sbb += (b[i] - mb) * (b[i] - mb);
-    }
-    return sab / std::sqrt(saa * sbb);
-}
-
-} // namespace
 
 class TestDefaultWeights : public QObject {
     Q_OBJECT
@@ -97,9 +78,9 @@ void TestDefaultWeights::defaultWeightsFuse() {
     for (double v : yF)
         lo = std::min(lo, v), hi = std::max(hi, v);
     qInfo("fused luma range on the crop: %.4f .. %.4f; corr IR %.3f, VI %.3f", lo, hi,
-          corr(yF, yIr), corr(yF, yVi));
+          vf::test::pearson(yF, yIr), vf::test::pearson(yF, yVi));
     QVERIFY(hi > lo);
-    QVERIFY(std::isfinite(corr(yF, yIr)) && std::isfinite(corr(yF, yVi)));
+    QVERIFY(std::isfinite(vf::test::pearson(yF, yIr)) && std::isfinite(vf::test::pearson(yF, yVi)));
 }
 
 // Called from test_main.cpp after TestTrain (one executable, two test classes).
