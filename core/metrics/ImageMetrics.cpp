@@ -15,6 +15,7 @@
 
 #include "core/metrics/Internal.h"
 #include "core/metrics/Metrics.h"
+#include "core/metrics/SepFilter.h"
 
 namespace vf::metrics {
 
@@ -179,59 +180,75 @@ cv::Mat matlabGradientY(const cv::Mat& f) {
 }
 
 // ---------------------------------------------------------------------------- SSIM
-// Gaussian moments of one image pair (x, y) for SSIM: 11x11, sigma 1.5, replicate padding.
-cv::Mat gauss11(const cv::Mat& m) {
-    cv::Mat o;
-    cv::GaussianBlur(m, o, cv::Size(11, 11), 1.5, 1.5, cv::BORDER_REPLICATE);
-    return o;
-}
-
-struct Moments {
-    cv::Mat mu, mu2; // filtered x and filtered x*x
-};
-
-double ssimFromMoments(const Moments& X, const Moments& Y, const cv::Mat& muXY, double L,
-                       const cv::Mat& mask) {
+// MATLAB ssim(): Gaussian moments (11x11, sigma 1.5, replicate padding) of F and each X, mean
+// of the SSIM map. All moments are filtered in one fused pass (SepFilter.h) and the map is
+// reduced row by row. Returns the mean SSIM of (F, X) for every X in `xs`.
+std::vector<double> ssimAgainst(const cv::Mat& f, const std::vector<const cv::Mat*>& xs, double L,
+                                const cv::Mat& mask) {
+    static const std::vector<double> k = [] {
+        const cv::Mat g = cv::getGaussianKernel(11, 1.5, CV_64F);
+        return std::vector<double>(g.begin<double>(), g.end<double>());
+    }();
     const double C1 = (0.01 * L) * (0.01 * L), C2 = (0.03 * L) * (0.03 * L);
-    double s = 0, n = 0;
-    for (int r = 0; r < muXY.rows; ++r) {
-        const double* mx = X.mu.ptr<double>(r);
-        const double* my = Y.mu.ptr<double>(r);
-        const double* xx = X.mu2.ptr<double>(r);
-        const double* yy = Y.mu2.ptr<double>(r);
-        const double* xy = muXY.ptr<double>(r);
-        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(r);
-        for (int c = 0; c < muXY.cols; ++c) {
-            if (m && !m[c]) continue;
-            const double a = mx[c], b = my[c];
-            const double sx = xx[c] - a * a, sy = yy[c] - b * b, sxy = xy[c] - a * b;
-            s += ((2 * a * b + C1) * (2 * sxy + C2)) / ((a * a + b * b + C1) * (sx + sy + C2));
-            n += 1;
-        }
+    const int nx = static_cast<int>(xs.size());
+    std::vector<const cv::Mat*> images{&f};
+    std::vector<detail::MomentChannel> ch{{0, -1}, {0, 0}};
+    for (int i = 0; i < nx; ++i) {
+        images.push_back(xs[i]);
+        ch.push_back({i + 1, -1});
+        ch.push_back({i + 1, i + 1});
+        ch.push_back({0, i + 1});
     }
-    return s / n;
+    std::vector<double> sum(nx, 0.0);
+    double n = 0;
+    const int cols = f.cols;
+    detail::filterMoments(
+        images, ch, k, detail::FilterBorder::Replicate, [&](int y, const double* const* r) {
+            const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(y);
+            const double* ma = r[0];
+            const double* aa = r[1];
+            for (int i = 0; i < nx; ++i) {
+                const double* mb = r[2 + 3 * i];
+                const double* bb = r[3 + 3 * i];
+                const double* ab = r[4 + 3 * i];
+                double s = 0;
+                for (int c = 0; c < cols; ++c) {
+                    if (m && !m[c]) continue;
+                    const double a = ma[c], b = mb[c];
+                    const double sa = aa[c] - a * a, sb = bb[c] - b * b, sab = ab[c] - a * b;
+                    s += ((2 * a * b + C1) * (2 * sab + C2)) /
+                         ((a * a + b * b + C1) * (sa + sb + C2));
+                }
+                sum[i] += s;
+            }
+            if (!m)
+                n += cols;
+            else
+                for (int c = 0; c < cols; ++c)
+                    n += m[c] != 0;
+        });
+    for (double& v : sum)
+        v /= n;
+    return sum;
 }
 
 // ---------------------------------------------------------------------------- VIF
-// LIVE vifp_mscale (pixel-domain multiscale VIF), filter2(...,'valid').
-cv::Mat gaussKernel1D(int n, double sigma) {
-    cv::Mat k(n, 1, CV_64F);
+// LIVE vifp_mscale (pixel-domain multiscale VIF), filter2(...,'valid'): at scale s the window
+// is N = 2^(5-s)+1 with sigma N/5; from scale 2 on, the images are first filtered 'valid'
+// with that window and subsampled by 2. The distorted image (F) is shared by the references:
+// one fused pass per scale filters F, every reference, their squares and their products with F.
+std::vector<double> gaussKernel1D(int n, double sigma) {
+    std::vector<double> k(n);
     const double c = (n - 1) / 2.0;
     double s = 0;
     for (int i = 0; i < n; ++i) {
         const double v = std::exp(-(i - c) * (i - c) / (2 * sigma * sigma));
-        k.at<double>(i) = v;
+        k[i] = v;
         s += v;
     }
-    return k / s;
-}
-
-cv::Mat filterValid(const cv::Mat& img, const cv::Mat& k1) {
-    const int r = k1.rows / 2;
-    if (img.rows <= 2 * r || img.cols <= 2 * r) return cv::Mat();
-    cv::Mat full;
-    cv::sepFilter2D(img, full, CV_64F, k1, k1, cv::Point(-1, -1), 0, cv::BORDER_REFLECT);
-    return full(cv::Rect(r, r, img.cols - 2 * r, img.rows - 2 * r)).clone();
+    for (double& v : k)
+        v /= s;
+    return k;
 }
 
 cv::Mat cropValid(const cv::Mat& m, int r) {
@@ -243,113 +260,108 @@ cv::Mat subsample2(const cv::Mat& m) {
     if (m.empty()) return m;
     cv::Mat o((m.rows + 1) / 2, (m.cols + 1) / 2, m.type());
     for (int y = 0; y < o.rows; ++y) {
-        if (m.depth() == CV_64F) {
-            const double* p = m.ptr<double>(2 * y);
-            double* q = o.ptr<double>(y);
-            for (int x = 0; x < o.cols; ++x)
-                q[x] = p[2 * x];
-        } else {
-            const uchar* p = m.ptr<uchar>(2 * y);
-            uchar* q = o.ptr<uchar>(y);
-            for (int x = 0; x < o.cols; ++x)
-                q[x] = p[2 * x];
-        }
+        const uchar* p = m.ptr<uchar>(2 * y);
+        uchar* q = o.ptr<uchar>(y);
+        for (int x = 0; x < o.cols; ++x)
+            q[x] = p[2 * x];
     }
     return o;
 }
 
-// The per-scale pyramid of the distorted (fused) image is shared between the two sources.
-struct VifScale {
-    cv::Mat img, mask; // image at this scale (after filtering+subsampling), mask likewise
-    cv::Mat mu, mu2;   // valid-filtered image and its square
-    cv::Mat maskValid; // mask cropped to the valid region
+// sum(log10(x_i)) over millions of x_i >= 1: multiply the x_i in blocks and take one log10
+// per block (the product stays far below the double range; relative rounding ~1e-15).
+struct LogSum {
+    double sum = 0, prod = 1;
+    void add(double x) {
+        prod *= x;
+        if (prod > 1e200) flush();
+    }
+    void flush() {
+        sum += std::log10(prod);
+        prod = 1;
+    }
 };
 
-std::vector<VifScale> vifPyramid(const cv::Mat& img, const cv::Mat& mask) {
-    std::vector<VifScale> out;
-    cv::Mat cur = img, curMask = mask;
+// vifp_mscale(ref, dist) for every ref in `refs` (all against the same dist).
+std::vector<double> vifAgainst(const cv::Mat& dist, const std::vector<const cv::Mat*>& refs,
+                               const cv::Mat& mask) {
+    const double sigmaNsq = 2.0;
+    const int nr = static_cast<int>(refs.size());
+    std::vector<LogSum> num(nr), den(nr);
+    std::vector<cv::Mat> cur{dist};
+    for (const cv::Mat* r : refs)
+        cur.push_back(*r);
+    cv::Mat curMask = mask;
     for (int scale = 1; scale <= 4; ++scale) {
         const int N = (1 << (4 - scale + 1)) + 1;
-        const cv::Mat k = gaussKernel1D(N, N / 5.0);
+        const std::vector<double> k = gaussKernel1D(N, N / 5.0);
         if (scale > 1) {
-            cur = subsample2(filterValid(cur, k));
+            for (cv::Mat& c : cur)
+                c = detail::filterValidSubsample2(c, k);
             curMask = subsample2(cropValid(curMask, N / 2));
         }
-        VifScale s;
-        s.img = cur;
-        s.mask = curMask;
-        if (!cur.empty()) {
-            s.mu = filterValid(cur, k);
-            s.mu2 = filterValid(cur.mul(cur), k);
-            s.maskValid = cropValid(curMask, N / 2);
+        if (cur[0].empty() || cur[0].rows < N || cur[0].cols < N) break;
+        const cv::Mat maskValid = cropValid(curMask, N / 2);
+        std::vector<const cv::Mat*> images;
+        for (const cv::Mat& c : cur)
+            images.push_back(&c);
+        // channels: mu2 (dist), dist^2, then per ref: mu1, ref^2, ref*dist
+        std::vector<detail::MomentChannel> ch{{0, -1}, {0, 0}};
+        for (int i = 0; i < nr; ++i) {
+            ch.push_back({i + 1, -1});
+            ch.push_back({i + 1, i + 1});
+            ch.push_back({i + 1, 0});
         }
-        out.push_back(std::move(s));
-        if (cur.empty()) break;
+        const int w = cur[0].cols - (N - 1);
+        detail::filterMoments(
+            images, ch, k, detail::FilterBorder::Valid, [&](int y, const double* const* r) {
+                const uchar* mk = maskValid.empty() ? nullptr : maskValid.ptr<uchar>(y);
+                const double* m2 = r[0];
+                const double* q2 = r[1];
+                for (int i = 0; i < nr; ++i) {
+                    const double* m1 = r[2 + 3 * i];
+                    const double* q1 = r[3 + 3 * i];
+                    const double* x12 = r[4 + 3 * i];
+                    LogSum& nu = num[i];
+                    LogSum& de = den[i];
+                    for (int c = 0; c < w; ++c) {
+                        if (mk && !mk[c]) continue;
+                        double sigma1 = q1[c] - m1[c] * m1[c];
+                        double sigma2 = q2[c] - m2[c] * m2[c];
+                        const double sigma12 = x12[c] - m1[c] * m2[c];
+                        if (sigma1 < 0) sigma1 = 0;
+                        if (sigma2 < 0) sigma2 = 0;
+                        double g = sigma12 / (sigma1 + 1e-10);
+                        double sv = sigma2 - g * sigma12;
+                        if (sigma1 < 1e-10) {
+                            g = 0;
+                            sv = sigma2;
+                            sigma1 = 0;
+                        }
+                        if (sigma2 < 1e-10) {
+                            g = 0;
+                            sv = 0;
+                        }
+                        if (g < 0) {
+                            sv = sigma2;
+                            g = 0;
+                        }
+                        if (sv <= 1e-10) sv = 1e-10;
+                        nu.add(1 + g * g * sigma1 / (sv + sigmaNsq));
+                        de.add(1 + sigma1 / sigmaNsq);
+                    }
+                }
+            });
+    }
+    std::vector<double> out(nr);
+    for (int i = 0; i < nr; ++i) {
+        num[i].flush();
+        den[i].flush();
+        // no texture anywhere (den = 0): the LIVE code divides 0/0; we return 1 if the
+        // distorted image has no structure either (num = 0), else 0
+        out[i] = den[i].sum > 0 ? num[i].sum / den[i].sum : (num[i].sum == 0 ? 1.0 : 0.0);
     }
     return out;
-}
-
-double vifFromPyramids(const std::vector<VifScale>& ref, const std::vector<VifScale>& dist) {
-    const double sigmaNsq = 2.0;
-    // sum(log10(x_i)) over millions of x_i >= 1: multiply the x_i in blocks and take one log10
-    // per block (the product stays far below the double range; relative rounding ~1e-15).
-    struct LogSum {
-        double sum = 0, prod = 1;
-        void add(double x) {
-            prod *= x;
-            if (prod > 1e200) flush();
-        }
-        void flush() {
-            sum += std::log10(prod);
-            prod = 1;
-        }
-    } num, den;
-    for (size_t s = 0; s < ref.size() && s < dist.size(); ++s) {
-        if (ref[s].mu.empty()) break;
-        const int N = (1 << (4 - static_cast<int>(s))) + 1;
-        const cv::Mat k = gaussKernel1D(N, N / 5.0);
-        const cv::Mat s12 = filterValid(ref[s].img.mul(dist[s].img), k);
-        const cv::Mat& mask = ref[s].maskValid;
-        for (int r = 0; r < s12.rows; ++r) {
-            const double* m1 = ref[s].mu.ptr<double>(r);
-            const double* q1 = ref[s].mu2.ptr<double>(r);
-            const double* m2 = dist[s].mu.ptr<double>(r);
-            const double* q2 = dist[s].mu2.ptr<double>(r);
-            const double* x12 = s12.ptr<double>(r);
-            const uchar* mk = mask.empty() ? nullptr : mask.ptr<uchar>(r);
-            for (int c = 0; c < s12.cols; ++c) {
-                if (mk && !mk[c]) continue;
-                double sigma1 = q1[c] - m1[c] * m1[c];
-                double sigma2 = q2[c] - m2[c] * m2[c];
-                const double sigma12 = x12[c] - m1[c] * m2[c];
-                if (sigma1 < 0) sigma1 = 0;
-                if (sigma2 < 0) sigma2 = 0;
-                double g = sigma12 / (sigma1 + 1e-10);
-                double sv = sigma2 - g * sigma12;
-                if (sigma1 < 1e-10) {
-                    g = 0;
-                    sv = sigma2;
-                    sigma1 = 0;
-                }
-                if (sigma2 < 1e-10) {
-                    g = 0;
-                    sv = 0;
-                }
-                if (g < 0) {
-                    sv = sigma2;
-                    g = 0;
-                }
-                if (sv <= 1e-10) sv = 1e-10;
-                num.add(1 + g * g * sigma1 / (sv + sigmaNsq));
-                den.add(1 + sigma1 / sigmaNsq);
-            }
-        }
-    }
-    num.flush();
-    den.flush();
-    // no texture anywhere (den = 0): the LIVE code divides 0/0; we return 1 if the distorted
-    // image has no structure either (num = 0), else 0
-    return den.sum > 0 ? num.sum / den.sum : (num.sum == 0 ? 1.0 : 0.0);
 }
 
 // ---------------------------------------------------------------------------- Qabf / Nabf
@@ -471,13 +483,7 @@ struct Workspace {
     cv::Mat a8, b8, f8; // grey uint8
     cv::Mat a, b, f;    // CV_64F on [0,255]
 
-    std::optional<Moments> mA, mB, mF;
     std::optional<SobelMaps> qA, qB, qF, nA, nB, nF;
-
-    const Moments& moments(std::optional<Moments>& slot, const cv::Mat& x) {
-        if (!slot) slot = Moments{gauss11(x), gauss11(x.mul(x))};
-        return *slot;
-    }
 };
 
 } // namespace
@@ -538,15 +544,14 @@ double ssimSingle(const cv::Mat& x8, const cv::Mat& y8, double L, const cv::Mat&
     const cv::Mat x = toDouble(toGray8(x8)), y = toDouble(toGray8(y8));
     checkSameSize(x, y, "first", "second");
     const cv::Mat m = checkMask(mask, x.size());
-    const Moments X{gauss11(x), gauss11(x.mul(x))}, Y{gauss11(y), gauss11(y.mul(y))};
-    return ssimFromMoments(X, Y, gauss11(x.mul(y)), L, m);
+    return ssimAgainst(x, {&y}, L, m)[0];
 }
 
 double vifpMultiscale(const cv::Mat& ref8, const cv::Mat& dist8, const cv::Mat& mask) {
     const cv::Mat r = toDouble(toGray8(ref8)), d = toDouble(toGray8(dist8));
     checkSameSize(r, d, "reference", "distorted");
     const cv::Mat m = checkMask(mask, r.size());
-    return vifFromPyramids(vifPyramid(r, m), vifPyramid(d, m));
+    return vifAgainst(d, {&r}, m)[0];
 }
 
 double qabf(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, const cv::Mat& mask) {
@@ -713,18 +718,14 @@ Values imageMetrics(const cv::Mat& ir, const cv::Mat& vi, const cv::Mat& fused,
     }
 
     if (wants(Metric::SSIM)) {
-        const Moments& F = w.moments(w.mF, w.f);
-        const Moments& A = w.moments(w.mA, w.a);
-        const Moments& B = w.moments(w.mB, w.b);
-        const double sa = ssimFromMoments(F, A, gauss11(w.f.mul(w.a)), conv.ssimDynamicRange, m);
-        const double sb = ssimFromMoments(F, B, gauss11(w.f.mul(w.b)), conv.ssimDynamicRange, m);
+        const auto ss = ssimAgainst(w.f, {&w.a, &w.b}, conv.ssimDynamicRange, m);
+        const double sa = ss[0], sb = ss[1];
         out[Metric::SSIM] = 0.5 * sa + 0.5 * sb;
     }
 
     if (wants(Metric::VIF)) {
-        const auto pf = vifPyramid(w.f, m);
-        const double va = vifFromPyramids(vifPyramid(w.a, m), pf);
-        const double vb = vifFromPyramids(vifPyramid(w.b, m), pf);
+        const auto vv = vifAgainst(w.f, {&w.a, &w.b}, m);
+        const double va = vv[0], vb = vv[1];
         out[Metric::VIF] = conv.vifCombine == SourceCombine::Sum ? va + vb : 0.5 * (va + vb);
     }
 
