@@ -1,10 +1,16 @@
 // bench_baselines: frames/s of the classical fusion baselines on a real 640x480 M3SVD pair
 // (colour visible, LumaY policy, i.e. the full fuseFrame path), with the reference being a
 // plain cv::addWeighted average of the two 8-bit frames measured in the same run.
+// Two measurements per method:
+//   latency  one frame at a time through fuseFrame() (the method's own parallelism only);
+//   clip     throughput of fuseSequence() over the in-memory 20-frame sequence, which is how
+//            `vfstudio-cli fuse`, export and the GUI run a method over a clip (the classical
+//            methods' runner fuses one frame per OpenCV thread at once, in order).
 //
 // usage: bench_baselines [--threads N] [--seconds S] [--data DIR] [--method NAME]...
+//                        [--mode latency|clip|both]
 //   --threads  OpenCV worker threads (default 2, the target machine's core count)
-//   --seconds  minimum measuring time per method (default 2)
+//   --seconds  minimum measuring time per method and mode (default 2)
 //   --data     M3SVD val folder (default VF_SHARED_DIR/data/M3SVD/val)
 #include <sys/resource.h>
 
@@ -13,6 +19,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -62,6 +69,7 @@ int main(int argc, char** argv) {
     double seconds = 2.0;
     fs::path data = fs::path(VF_SHARED_DIR) / "data/M3SVD/val";
     std::vector<std::string> only;
+    std::string mode = "both";
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--threads" && i + 1 < argc)
@@ -72,9 +80,13 @@ int main(int argc, char** argv) {
             data = argv[++i];
         else if (a == "--method" && i + 1 < argc)
             only.push_back(argv[++i]);
+        else if (a == "--mode" && i + 1 < argc &&
+                 (std::string(argv[i + 1]) == "latency" || std::string(argv[i + 1]) == "clip" ||
+                  std::string(argv[i + 1]) == "both"))
+            mode = argv[++i];
         else {
             std::fprintf(stderr, "usage: bench_baselines [--threads N] [--seconds S] [--data DIR] "
-                                 "[--method NAME]...\n");
+                                 "[--method NAME]... [--mode latency|clip|both]\n");
             return 2;
         }
     }
@@ -108,28 +120,62 @@ int main(int argc, char** argv) {
                             sink);
         },
         seconds, n);
-    std::printf("%-12s %10s %10s %12s %14s\n", "method", "fps", "ms/frame", "cpu ms/frame",
-                "time / ref");
-    std::printf("%-12s %10.1f %10.3f %12.3f %14s\n", "ref:addWeighted", 1.0 / ref.wallPerFrame,
-                ref.wallPerFrame * 1e3, ref.cpuPerFrame * 1e3, "1");
-
     vf::fusion::MethodRegistry reg;
     vf::fusion::registerClassicalMethods(reg);
-    for (const auto& m : reg.methods()) {
-        if (!only.empty() && std::find(only.begin(), only.end(), m->name()) == only.end()) continue;
-        try {
-            const Timing t = measure(
-                [&](int i) {
-                    sink = vf::fusion::fuseFrame(*m, irs[static_cast<size_t>(i)],
-                                                 vis[static_cast<size_t>(i)], {});
-                },
-                seconds, n);
-            std::printf("%-12s %10.1f %10.2f %12.2f %14.0f\n", m->name().c_str(),
-                        1.0 / t.wallPerFrame, t.wallPerFrame * 1e3, t.cpuPerFrame * 1e3,
-                        t.wallPerFrame / ref.wallPerFrame);
-            std::fflush(stdout);
-        } catch (const vf::Error& e) {
-            std::printf("%-12s failed: %s\n", m->name().c_str(), e.what());
+    std::vector<std::shared_ptr<const vf::fusion::FusionMethod>> methods;
+    for (const auto& m : reg.methods())
+        if (only.empty() || std::find(only.begin(), only.end(), m->name()) != only.end())
+            methods.push_back(m);
+    auto header = [&](const char* what) {
+        std::printf("\n%s\n%-15s %10s %10s %12s %14s\n", what, "method", "fps", "ms/frame",
+                    "cpu ms/frame", "time / ref");
+        std::printf("%-15s %10.1f %10.3f %12.3f %14s\n", "ref:addWeighted", 1.0 / ref.wallPerFrame,
+                    ref.wallPerFrame * 1e3, ref.cpuPerFrame * 1e3, "1");
+    };
+    auto row = [&](const std::string& name, const Timing& t) {
+        std::printf("%-15s %10.1f %10.2f %12.2f %14.0f\n", name.c_str(), 1.0 / t.wallPerFrame,
+                    t.wallPerFrame * 1e3, t.cpuPerFrame * 1e3, t.wallPerFrame / ref.wallPerFrame);
+        std::fflush(stdout);
+    };
+
+    if (mode != "clip") {
+        header("latency: one frame at a time (fuseFrame)");
+        for (const auto& m : methods) {
+            try {
+                row(m->name(), measure(
+                                   [&](int i) {
+                                       sink =
+                                           vf::fusion::fuseFrame(*m, irs[static_cast<size_t>(i)],
+                                                                 vis[static_cast<size_t>(i)], {});
+                                   },
+                                   seconds, n));
+            } catch (const vf::Error& e) {
+                std::printf("%-15s failed: %s\n", m->name().c_str(), e.what());
+            }
+        }
+    }
+    if (mode != "latency") {
+        char what[160];
+        std::snprintf(what, sizeof what,
+                      "clip: fuseSequence over the %d-frame sequence (%d frames in flight)", n,
+                      cv::getNumThreads());
+        header(what);
+        vf::fusion::MemoryPairSequence seq(irs, vis);
+        for (const auto& m : methods) {
+            try {
+                // one call fuses the whole sequence; per-frame numbers divide by its length
+                Timing t = measure(
+                    [&](int) {
+                        m->fuseSequence(seq, {},
+                                        [&](const vf::fusion::FusedFrame& f) { sink = f.fused; });
+                    },
+                    seconds, 1);
+                t.wallPerFrame /= n;
+                t.cpuPerFrame /= n;
+                row(m->name(), t);
+            } catch (const vf::Error& e) {
+                std::printf("%-15s failed: %s\n", m->name().c_str(), e.what());
+            }
         }
     }
     return 0;

@@ -458,6 +458,84 @@ private Q_SLOTS:
         QVERIFY2(maxAbsDiff(got, want) < 1e-4, std::to_string(maxAbsDiff(got, want)).c_str());
     }
 
+    // The frame-parallel sequence runner (two OpenCV threads: two frames fused at once)
+    // delivers every selected frame once, in order, each equal to fusing that pair alone
+    // (within one grey level: row stripes start their sums afresh), reports progress per
+    // frame, stops on cancel and reports a bad frame's error.
+    void sequenceRunIsFrameByFrame() {
+        const int oldThreads = cv::getNumThreads();
+        cv::setNumThreads(2);
+        const fs::path m3 = shared() / "M3SVD/val";
+        std::vector<cv::Mat> irs, vis;
+        for (int f = 0; f < 7; ++f) {
+            char name[16];
+            std::snprintf(name, sizeof name, "%04d.png", f);
+            irs.push_back(load(m3 / "infrared_Enhance/0111_1716" / name, cv::IMREAD_COLOR));
+            vis.push_back(load(m3 / "visible_Enhance/0111_1716" / name, cv::IMREAD_COLOR));
+        }
+        MemoryPairSequence seq(irs, vis);
+        for (const char* name : {"gff", "lp"}) {
+            const auto m = registry().get(name);
+            std::vector<int> order;
+            std::vector<long long> progress;
+            SequenceOptions o;
+            o.start = 1;
+            o.count = 5;
+            o.progress = [&](long long done, long long total, const std::string&) {
+                QCOMPARE(total, 5LL);
+                progress.push_back(done);
+            };
+            const SequenceStats st = m->fuseSequence(
+                seq, {},
+                [&](const FusedFrame& f) {
+                    order.push_back(f.index);
+                    const cv::Mat alone = fuseFrame(*m, irs[size_t(f.index)], vis[size_t(f.index)]);
+                    QVERIFY(f.fused.size() == alone.size() && f.fused.type() == alone.type());
+                    QVERIFY2(maxAbsDiff(f.fused, alone) <= 1.0,
+                             (std::string(name) + " frame " + std::to_string(f.index)).c_str());
+                },
+                o);
+            QCOMPARE(st.frames, 5);
+            QCOMPARE(order, (std::vector<int>{1, 2, 3, 4, 5}));
+            QCOMPARE(progress, (std::vector<long long>{1, 2, 3, 4, 5}));
+        }
+        // cancelled from the sink after the second frame: no further frame is delivered
+        {
+            vf::CancelToken cancel;
+            SequenceOptions o;
+            o.cancel = &cancel;
+            int delivered = 0;
+            try {
+                registry().get("tif")->fuseSequence(
+                    seq, {},
+                    [&](const FusedFrame&) {
+                        if (++delivered == 2) cancel.cancel();
+                    },
+                    o);
+                QFAIL("cancel not reported");
+            } catch (const vf::Error& e) {
+                QCOMPARE(e.code(), vf::ErrorCode::Cancelled);
+            }
+            QCOMPARE(delivered, 2);
+        }
+        // a frame pair of different sizes: the frames before it are delivered, then its error
+        {
+            std::vector<cv::Mat> bad = vis;
+            bad[3] = vis[3](cv::Rect(0, 0, 320, 240)).clone();
+            MemoryPairSequence badSeq(irs, bad);
+            int delivered = 0;
+            try {
+                registry().get("average")->fuseSequence(badSeq, {},
+                                                        [&](const FusedFrame&) { ++delivered; });
+                QFAIL("size mismatch not reported");
+            } catch (const vf::Error& e) {
+                QCOMPARE(e.code(), vf::ErrorCode::Mismatch);
+            }
+            QCOMPARE(delivered, 3);
+        }
+        cv::setNumThreads(oldThreads);
+    }
+
     void badInputsThrowTypedErrors() {
         cv::Mat a = cv::Mat::zeros(10, 10, CV_32F), b = cv::Mat::zeros(10, 12, CV_32F);
         try {

@@ -182,6 +182,35 @@ cv::Mat guidedFilter(const cv::Mat& guide, const cv::Mat& src, int radius, doubl
     return q;
 }
 
+namespace {
+
+// Numerator and denominator of the cross bilateral filter for output row y (padded inputs).
+VF_SIMD_CLONES void crossBilateralRow(const cv::Mat& gp, const cv::Mat& sp, int y, int h,
+                                      const float* spatial, float rc, float* nu, float* de,
+                                      int cols) {
+    const int ksize = 2 * h + 1;
+    std::fill(nu, nu + cols, 0.f);
+    std::fill(de, de + cols, 0.f);
+    const float* gc = gp.ptr<float>(y + h) + h; // guide centre row
+    for (int dy = -h; dy <= h; ++dy) {
+        const float* grow = gp.ptr<float>(y + h + dy) + h;
+        const float* srow = sp.ptr<float>(y + h + dy) + h;
+        for (int dx = -h; dx <= h; ++dx) {
+            const float ws = spatial[(dy + h) * ksize + dx + h];
+            const float* gq = grow + dx;
+            const float* sq = srow + dx;
+            for (int x = 0; x < cols; ++x) {
+                const float d = gq[x] - gc[x];
+                const float w = ws * expNeg(d * d * rc);
+                nu[x] += w * sq[x];
+                de[x] += w;
+            }
+        }
+    }
+}
+
+} // namespace
+
 // ---------------------------------------------------------------------------------------
 // Cross bilateral filter, square window as in Shreyamsha Kumar's cross_bilateral_filt2Df.m
 // (which used periodic-extension borders; reflected here). Vectorised over rows: for each
@@ -206,29 +235,12 @@ cv::Mat crossBilateral(const cv::Mat& src, const cv::Mat& guide, double sigmaS, 
     const float rc = static_cast<float>(-1.0 / (2.0 * sigmaR * sigmaR));
     cv::Mat dst(src.size(), CV_32FC1);
     const int cols = src.cols;
-    cv::parallel_for_(cv::Range(0, src.rows), [&](const cv::Range& range) {
+    parallelRows(src.rows, [&](int y0, int y1) {
         std::vector<float> num(static_cast<size_t>(cols)), den(static_cast<size_t>(cols));
-        for (int y = range.start; y < range.end; ++y) {
-            std::fill(num.begin(), num.end(), 0.f);
-            std::fill(den.begin(), den.end(), 0.f);
-            const float* gc = gp.ptr<float>(y + h) + h; // guide centre row
-            float* nu = num.data();
-            float* de = den.data();
-            for (int dy = -h; dy <= h; ++dy) {
-                const float* grow = gp.ptr<float>(y + h + dy) + h;
-                const float* srow = sp.ptr<float>(y + h + dy) + h;
-                for (int dx = -h; dx <= h; ++dx) {
-                    const float ws = spatial[static_cast<size_t>((dy + h) * ksize + dx + h)];
-                    const float* gq = grow + dx;
-                    const float* sq = srow + dx;
-                    for (int x = 0; x < cols; ++x) {
-                        const float d = gq[x] - gc[x];
-                        const float w = ws * expNeg(d * d * rc);
-                        nu[x] += w * sq[x];
-                        de[x] += w;
-                    }
-                }
-            }
+        for (int y = y0; y < y1; ++y) {
+            crossBilateralRow(gp, sp, y, h, spatial.data(), rc, num.data(), den.data(), cols);
+            const float* nu = num.data();
+            const float* de = den.data();
             float* o = dst.ptr<float>(y);
             for (int x = 0; x < cols; ++x)
                 o[x] = nu[x] / de[x];
@@ -292,8 +304,8 @@ cv::Mat fastBilateral(const cv::Mat& src, double sigmaS, double sigmaR) {
     for (size_t i = 0; i < n; ++i)
         val[i] /= (wgt[i] != 0.f ? wgt[i] : 1.f);
     cv::Mat dst(src.size(), CV_32FC1);
-    cv::parallel_for_(cv::Range(0, H), [&](const cv::Range& r) {
-        for (int y = r.start; y < r.end; ++y) {
+    parallelRows(H, [&](int ya, int yb) {
+        for (int y = ya; y < yb; ++y) {
             const float* s = src.ptr<float>(y);
             float* d = dst.ptr<float>(y);
             const float fy = y * invS + pad;

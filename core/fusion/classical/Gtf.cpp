@@ -100,18 +100,18 @@ void chambollePock(const cv::Mat& f, cv::Mat& u, cv::Mat& px, cv::Mat& py, float
     const std::vector<float> zeros(static_cast<size_t>(cols), 0.f);
     const double stripes = std::max(1, cv::getNumThreads()) * 4.0;
     for (int it = 0; it < iterations; ++it) {
-        cv::parallel_for_(
-            cv::Range(0, rows),
-            [&](const cv::Range& r) {
-                for (int y = r.start; y < r.end; ++y)
+        parallelRows(
+            rows,
+            [&](int y0, int y1) {
+                for (int y = y0; y < y1; ++y)
                     dualRow(ubar.ptr<float>(y), ubar.ptr<float>(y + 1 < rows ? y + 1 : y),
                             px.ptr<float>(y), py.ptr<float>(y), cols, sigma, lambda);
             },
             stripes);
-        cv::parallel_for_(
-            cv::Range(0, rows),
-            [&](const cv::Range& r) {
-                for (int y = r.start; y < r.end; ++y)
+        parallelRows(
+            rows,
+            [&](int y0, int y1) {
+                for (int y = y0; y < y1; ++y)
                     primalRow(px.ptr<float>(y), y + 1 < rows ? py.ptr<float>(y) : zeros.data(),
                               y > 0 ? py.ptr<float>(y - 1) : zeros.data(), f.ptr<float>(y),
                               u.ptr<float>(y), ubar.ptr<float>(y), cols, tau);

@@ -1,9 +1,18 @@
-// Registration of the classical baselines with the fusion framework.
+// Registration of the classical baselines with the fusion framework, and their sequence
+// runner: several frames fused at once (one per core), outputs delivered in order.
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "core/fusion/FusionMethod.h"
 #include "core/fusion/classical/Classical.h"
+#include "core/fusion/classical/Detail.h"
 
 namespace vf::fusion {
 
@@ -27,12 +36,123 @@ public:
                      const ParamValues& params) const override {
         return fn_(ir, vi, params);
     }
+    SequenceStats fuseSequence(PairSequence& seq, const ParamValues& params, const FrameSink& sink,
+                               const SequenceOptions& options) const override;
 
 private:
     std::string name_, display_, description_;
     std::vector<ParamSpec> params_;
     Fn fn_;
 };
+
+// Frame-parallel sequence run. The calling thread reads the frames in order (sources need
+// not be thread-safe), hands them to W = cv::getNumThreads() worker threads (one frame
+// each, run with detail::tlSerial so a frame stays on its thread), and delivers the fused
+// frames to the sink in order, also on the calling thread, with progress and cancellation
+// checked between frames. At most W + 1 frames are held at once. With one OpenCV thread, or
+// a single frame, frames are fused one after the other by the default runner.
+SequenceStats ClassicalMethod::fuseSequence(PairSequence& seq, const ParamValues& params,
+                                            const FrameSink& sink, const SequenceOptions& o) const {
+    const int workers = std::min(cv::getNumThreads(), 16);
+    const auto [first, count] = sequenceSpan(seq, o);
+    if (workers <= 1 || count <= 1) return FusionMethod::fuseSequence(seq, params, sink, o);
+    const ParamValues resolved = resolveParams(this->params(), params, name());
+    const ColorPolicy policy = defaultColorPolicy();
+
+    struct Slot {
+        int index = 0;
+        cv::Mat ir, vi, fused;
+        std::exception_ptr error;
+        bool done = false;
+    };
+    std::mutex mu;
+    std::condition_variable workCv, doneCv;
+    std::deque<Slot*> todo;
+    bool stop = false;
+    std::vector<std::thread> pool;
+    // Declared before the joiner: destroyed after the workers have stopped.
+    std::deque<std::unique_ptr<Slot>> inFlight;
+    // Stops and joins the workers on every exit path (a frame in progress is finished).
+    struct Joiner {
+        std::mutex& mu;
+        std::condition_variable& cv;
+        bool& stop;
+        std::vector<std::thread>& pool;
+        ~Joiner() {
+            {
+                std::lock_guard lock(mu);
+                stop = true;
+            }
+            cv.notify_all();
+            for (auto& t : pool)
+                t.join();
+        }
+    } joiner{mu, workCv, stop, pool};
+    for (int w = 0; w < workers; ++w)
+        pool.emplace_back([&] {
+            classical::detail::tlSerial = true;
+            for (;;) {
+                Slot* s = nullptr;
+                {
+                    std::unique_lock lock(mu);
+                    workCv.wait(lock, [&] { return stop || !todo.empty(); });
+                    if (stop) return;
+                    s = todo.front();
+                    todo.pop_front();
+                }
+                try {
+                    s->fused = fuseFrame(*this, s->ir, s->vi, resolved, policy);
+                } catch (...) {
+                    s->error = std::current_exception();
+                }
+                s->ir.release();
+                s->vi.release();
+                {
+                    std::lock_guard lock(mu);
+                    s->done = true;
+                }
+                doneCv.notify_all();
+            }
+        });
+
+    const auto t0 = std::chrono::steady_clock::now();
+    SequenceStats st;
+    auto deliverFront = [&] {
+        Slot* s = inFlight.front().get();
+        {
+            std::unique_lock lock(mu);
+            doneCv.wait(lock, [&] { return s->done; });
+        }
+        if (s->error) std::rethrow_exception(s->error);
+        FusedFrame f;
+        f.index = s->index;
+        f.fused = std::move(s->fused);
+        inFlight.pop_front();
+        if (sink) sink(f);
+        ++st.frames;
+        if (o.progress) o.progress(st.frames, count, name() + ": frame " + std::to_string(f.index));
+    };
+    for (int i = 0; i < count; ++i) {
+        if (o.cancel) o.cancel->check();
+        auto slot = std::make_unique<Slot>();
+        slot->index = first + i;
+        seq.read(first + i, slot->ir, slot->vi);
+        {
+            std::lock_guard lock(mu);
+            todo.push_back(slot.get());
+        }
+        inFlight.push_back(std::move(slot));
+        workCv.notify_one();
+        while (static_cast<int>(inFlight.size()) > workers)
+            deliverFront();
+    }
+    while (!inFlight.empty()) {
+        if (o.cancel) o.cancel->check();
+        deliverFront();
+    }
+    st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return st;
+}
 
 // Parameter value or the spec default when absent (fuseGray may be called directly with an
 // unresolved set).
