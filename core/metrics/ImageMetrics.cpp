@@ -16,6 +16,7 @@
 #include "core/metrics/Internal.h"
 #include "core/metrics/Metrics.h"
 #include "core/metrics/SepFilter.h"
+#include "core/metrics/VecMath.h"
 
 namespace vf::metrics {
 
@@ -366,114 +367,147 @@ std::vector<double> vifAgainst(const cv::Mat& dist, const std::vector<const cv::
 
 // ---------------------------------------------------------------------------- Qabf / Nabf
 struct SobelMaps {
-    cv::Mat sx, sy; // CV_64F
+    cv::Mat sx, sy; // CV_16S: exact integer Sobel responses of the 8-bit image
 };
 
 // analysis_Qabf.m: conv2(p, h, 'same') with zero padding; conv2 flips the kernel, so with
 // h3 = [-1 0 1; -2 0 2; -1 0 1] and h1 = [1 2 1; 0 0 0; -1 -2 -1]:
 //   SAx = conv2(p, h3) = -correlation with h3 = -Sobel_x,  SAy = conv2(p, h1) = Sobel_y
 // (OpenCV's Sobel is a correlation with [-1 0 1; -2 0 2; -1 0 1] / its transpose).
-SobelMaps sobelConv2Zero(const cv::Mat& img) {
+SobelMaps sobelConv2Zero(const cv::Mat& img8) {
     SobelMaps s;
-    cv::Sobel(img, s.sx, CV_64F, 1, 0, 3, -1.0, 0, cv::BORDER_CONSTANT);
-    cv::Sobel(img, s.sy, CV_64F, 0, 1, 3, 1.0, 0, cv::BORDER_CONSTANT);
+    cv::Sobel(img8, s.sx, CV_16S, 1, 0, 3, -1.0, 0, cv::BORDER_CONSTANT);
+    cv::Sobel(img8, s.sy, CV_16S, 0, 1, 3, 1.0, 0, cv::BORDER_CONSTANT);
     return s;
 }
 
 // Kumar's sobel_fn: correlation with v = [-1 -2 -1; 0 0 0; 1 2 1] (gv = Sobel_y) and its
 // transpose (gh = Sobel_x) over the image extended by one edge-replicated row/column
 // (per_extn_im_fn for a 3x3 window).
-SobelMaps sobelKumar(const cv::Mat& img) {
+SobelMaps sobelKumar(const cv::Mat& img8) {
     SobelMaps s;
-    cv::Sobel(img, s.sx, CV_64F, 1, 0, 3, 1.0, 0, cv::BORDER_REPLICATE);
-    cv::Sobel(img, s.sy, CV_64F, 0, 1, 3, 1.0, 0, cv::BORDER_REPLICATE);
+    cv::Sobel(img8, s.sx, CV_16S, 1, 0, 3, 1.0, 0, cv::BORDER_REPLICATE);
+    cv::Sobel(img8, s.sy, CV_16S, 0, 1, 3, 1.0, 0, cv::BORDER_REPLICATE);
     return s;
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define VF_IM_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define VF_IM_CLONES
+#endif
+
+// The per-pixel terms below are written branch-free (selects, vectorisable exp/atan of
+// VecMath.h) so that each row is one vectorised loop; per-pixel contributions go to row
+// buffers that are summed in order afterwards.
+struct RowIn {
+    const short *ax, *ay, *bx, *by, *fx, *fy;
+    const uchar* mask; // never null (all 255 for the whole image)
+};
+
+inline double clampExpArg(double x) {
+    return x < -700.0 ? -700.0 : (x > 700.0 ? 700.0 : x);
+}
+
+VF_IM_CLONES void qabfRow(const RowIn& in, int n, double* __restrict num, double* __restrict den) {
+    constexpr double Tg = 0.9994, kg = -15, Dg = 0.5, Ta = 0.9879, ka = -22, Da = 0.8;
+    constexpr double halfPi = kPi / 2;
+    for (int c = 0; c < n; ++c) {
+        const double ax = in.ax[c], ay = in.ay[c], bx = in.bx[c], by = in.by[c], fx = in.fx[c],
+                     fy = in.fy[c];
+        const double gA = std::sqrt(ax * ax + ay * ay);
+        const double gB = std::sqrt(bx * bx + by * by);
+        const double gF = std::sqrt(fx * fx + fy * fy);
+        // angle: atan(sy / sx), pi/2 where sx = 0
+        const double aA = ax == 0 ? halfPi : detail::atanVec(ay / ax);
+        const double aB = bx == 0 ? halfPi : detail::atanVec(by / bx);
+        const double aF = fx == 0 ? halfPi : detail::atanVec(fy / fx);
+        // G = gF / gX if gX > gF; gF if equal (toolbox quirk); gX / gF otherwise
+        const double GA = gA > gF ? gF / gA : (gA == gF ? gF : gA / gF);
+        const double GB = gB > gF ? gF / gB : (gB == gF ? gF : gB / gF);
+        const double AA = 1 - std::abs(aA - aF) / halfPi;
+        const double AB = 1 - std::abs(aB - aF) / halfPi;
+        const double QgA = Tg / (1 + detail::expVec(clampExpArg(kg * (GA - Dg))));
+        const double QaA = Ta / (1 + detail::expVec(clampExpArg(ka * (AA - Da))));
+        const double QgB = Tg / (1 + detail::expVec(clampExpArg(kg * (GB - Dg))));
+        const double QaB = Ta / (1 + detail::expVec(clampExpArg(ka * (AB - Da))));
+        const double qa = gA > 0 ? QgA * QaA : 0.0;
+        const double qb = gB > 0 ? QgB * QaB : 0.0;
+        const bool inside = in.mask[c] != 0;
+        num[c] = inside ? qa * gA + qb * gB : 0.0;
+        den[c] = inside ? gA + gB : 0.0;
+    }
+}
+
+VF_IM_CLONES void nabfRow(const RowIn& in, int n, double* __restrict num, double* __restrict den) {
+    constexpr double Td = 2, wtMin = 0.001, Nrg = 0.9999, kg = 19, sg = 0.5, Nra = 0.9995, ka = 22,
+                     sa = 0.5;
+    constexpr double halfPi = kPi / 2;
+    // sx = gh (horizontal), sy = gv (vertical); angle atan(gv / gh), 0 where both are 0,
+    // +-pi/2 where only gh = 0 (MATLAB atan(+-Inf))
+    for (int c = 0; c < n; ++c) {
+        const double ah = in.ax[c], av = in.ay[c], bh = in.bx[c], bv = in.by[c], fh = in.fx[c],
+                     fv = in.fy[c];
+        const double gA = std::sqrt(ah * ah + av * av);
+        const double gB = std::sqrt(bh * bh + bv * bv);
+        const double gF = std::sqrt(fh * fh + fv * fv);
+        // g^Lg with Lg = 1.5 as g * sqrt(g)
+        const double wA = gA >= Td ? gA * std::sqrt(gA) : wtMin;
+        const double wB = gB >= Td ? gB * std::sqrt(gB) : wtMin;
+        const double aA = (av == 0 && ah == 0) ? 0.0 : detail::atanVec(av / ah);
+        const double aB = (bv == 0 && bh == 0) ? 0.0 : detail::atanVec(bv / bh);
+        const double aF = (fv == 0 && fh == 0) ? 0.0 : detail::atanVec(fv / fh);
+        const double GA = (gA == 0 || gF == 0) ? 0.0 : (gA > gF ? gF / gA : gA / gF);
+        const double GB = (gB == 0 || gF == 0) ? 0.0 : (gB > gF ? gF / gB : gB / gF);
+        const double AA = std::abs(std::abs(aA - aF) - halfPi) * 2 / kPi;
+        const double AB = std::abs(std::abs(aB - aF) - halfPi) * 2 / kPi;
+        const double QgA = Nrg / (1 + detail::expVec(clampExpArg(-kg * (GA - sg))));
+        const double QaA = Nra / (1 + detail::expVec(clampExpArg(-ka * (AA - sa))));
+        const double QgB = Nrg / (1 + detail::expVec(clampExpArg(-kg * (GB - sg))));
+        const double QaB = Nra / (1 + detail::expVec(clampExpArg(-ka * (AB - sa))));
+        const double qa = std::sqrt(QgA * QaA), qb = std::sqrt(QgB * QaB);
+        const bool inside = in.mask[c] != 0;
+        const bool artefact = gF > gA && gF > gB;
+        num[c] = (inside && artefact) ? (1 - qa) * wA + (1 - qb) * wB : 0.0;
+        den[c] = inside ? wA + wB : 0.0;
+    }
+}
+
+template <class RowFn>
+double gradientRatio(const SobelMaps& A, const SobelMaps& B, const SobelMaps& F,
+                     const cv::Mat& mask, RowFn rowFn) {
+    const int n = F.sx.cols;
+    std::vector<double> num(n), den(n);
+    const std::vector<uchar> all(n, 255);
+    double sn = 0, sd = 0;
+    for (int r = 0; r < F.sx.rows; ++r) {
+        const RowIn in{A.sx.ptr<short>(r),
+                       A.sy.ptr<short>(r),
+                       B.sx.ptr<short>(r),
+                       B.sy.ptr<short>(r),
+                       F.sx.ptr<short>(r),
+                       F.sy.ptr<short>(r),
+                       mask.empty() ? all.data() : mask.ptr<uchar>(r)};
+        rowFn(in, n, num.data(), den.data());
+        for (int c = 0; c < n; ++c) {
+            sn += num[c];
+            sd += den[c];
+        }
+    }
+    return sd > 0 ? sn / sd : 0.0;
 }
 
 double qabfFromSobel(const SobelMaps& A, const SobelMaps& B, const SobelMaps& F,
                      const cv::Mat& mask) {
-    const double Tg = 0.9994, kg = -15, Dg = 0.5, Ta = 0.9879, ka = -22, Da = 0.8;
-    auto angle = [](double sx, double sy) { return sx == 0 ? kPi / 2 : std::atan(sy / sx); };
-    auto Q = [&](double gX, double aX, double gF, double aF) {
-        double G;
-        if (gX > gF)
-            G = gF / gX;
-        else if (gX == gF)
-            G = gF; // toolbox quirk: not 1
-        else
-            G = gX / gF;
-        const double Aa = 1 - std::abs(aX - aF) / (kPi / 2);
-        const double Qg = Tg / (1 + std::exp(kg * (G - Dg)));
-        const double Qa = Ta / (1 + std::exp(ka * (Aa - Da)));
-        return Qg * Qa;
-    };
-    double num = 0, den = 0;
-    for (int r = 0; r < F.sx.rows; ++r) {
-        const double *ax = A.sx.ptr<double>(r), *ay = A.sy.ptr<double>(r);
-        const double *bx = B.sx.ptr<double>(r), *by = B.sy.ptr<double>(r);
-        const double *fx = F.sx.ptr<double>(r), *fy = F.sy.ptr<double>(r);
-        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(r);
-        for (int c = 0; c < F.sx.cols; ++c) {
-            if (m && !m[c]) continue;
-            const double gA = std::sqrt(ax[c] * ax[c] + ay[c] * ay[c]);
-            const double gB = std::sqrt(bx[c] * bx[c] + by[c] * by[c]);
-            const double gF = std::sqrt(fx[c] * fx[c] + fy[c] * fy[c]);
-            if (gA == 0 && gB == 0) continue; // zero weight
-            const double aF = angle(fx[c], fy[c]);
-            const double qa = gA > 0 ? Q(gA, angle(ax[c], ay[c]), gF, aF) : 0.0;
-            const double qb = gB > 0 ? Q(gB, angle(bx[c], by[c]), gF, aF) : 0.0;
-            num += qa * gA + qb * gB;
-            den += gA + gB;
-        }
-    }
-    return den > 0 ? num / den : 0.0;
+    return gradientRatio(A, B, F, mask, qabfRow);
 }
 
+// Kumar's NABF: Td = 2, wt_min = 0.001, Lg = 1.5, Nrg = 0.9999, kg = 19, sg = 0.5,
+// Nra = 0.9995, ka = 22, sa = 0.5; only pixels where gF exceeds both source gradients count
+// in the numerator.
 double nabfFromSobel(const SobelMaps& A, const SobelMaps& B, const SobelMaps& F,
                      const cv::Mat& mask) {
-    constexpr double Td = 2, wtMin = 0.001, Lg = 1.5, Nrg = 0.9999, kg = 19, sg = 0.5, Nra = 0.9995,
-                     ka = 22, sa = 0.5;
-    auto angle = [](double gv, double gh) {
-        if (gv == 0 && gh == 0) return 0.0;
-        return std::atan(gv / gh); // gh == 0 -> +-pi/2 as MATLAB's atan(+-Inf)
-    };
-    auto Q = [&](double gX, double aX, double gF, double aF) {
-        double G;
-        if (gX == 0 || gF == 0)
-            G = 0;
-        else if (gX > gF)
-            G = gF / gX;
-        else
-            G = gX / gF;
-        const double Aa = std::abs(std::abs(aX - aF) - kPi / 2) * 2 / kPi;
-        const double Qg = Nrg / (1 + std::exp(-kg * (G - sg)));
-        const double Qa = Nra / (1 + std::exp(-ka * (Aa - sa)));
-        return std::sqrt(Qg * Qa);
-    };
-    double num = 0, den = 0;
-    for (int r = 0; r < F.sx.rows; ++r) {
-        const double *ah = A.sx.ptr<double>(r), *av = A.sy.ptr<double>(r);
-        const double *bh = B.sx.ptr<double>(r), *bv = B.sy.ptr<double>(r);
-        const double *fh = F.sx.ptr<double>(r), *fv = F.sy.ptr<double>(r);
-        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(r);
-        for (int c = 0; c < F.sx.cols; ++c) {
-            if (m && !m[c]) continue;
-            const double gA = std::sqrt(ah[c] * ah[c] + av[c] * av[c]);
-            const double gB = std::sqrt(bh[c] * bh[c] + bv[c] * bv[c]);
-            const double gF = std::sqrt(fh[c] * fh[c] + fv[c] * fv[c]);
-            static_assert(Lg == 1.5, "g^Lg is computed as g*sqrt(g)");
-            const double wA = gA >= Td ? gA * std::sqrt(gA) : wtMin;
-            const double wB = gB >= Td ? gB * std::sqrt(gB) : wtMin;
-            den += wA + wB;
-            if (gF > gA && gF > gB) {
-                const double aF = angle(fv[c], fh[c]);
-                const double qa = Q(gA, angle(av[c], ah[c]), gF, aF);
-                const double qb = Q(gB, angle(bv[c], bh[c]), gF, aF);
-                num += (1 - qa) * wA + (1 - qb) * wB;
-            }
-        }
-    }
-    return den > 0 ? num / den : 0.0;
+    return gradientRatio(A, B, F, mask, nabfRow);
 }
 
 // ---------------------------------------------------------------------------- workspace
@@ -555,11 +589,11 @@ double vifpMultiscale(const cv::Mat& ref8, const cv::Mat& dist8, const cv::Mat& 
 }
 
 double qabf(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, const cv::Mat& mask) {
-    const cv::Mat a = toDouble(toGray8(a8)), b = toDouble(toGray8(b8)), f = toDouble(toGray8(f8));
-    checkSameSize(a, f, "IR", "fused");
-    checkSameSize(b, f, "visible", "fused");
-    const cv::Mat m = checkMask(mask, f.size());
-    return qabfFromSobel(sobelConv2Zero(a), sobelConv2Zero(b), sobelConv2Zero(f), m);
+    const cv::Mat a8g = toGray8(a8), b8g = toGray8(b8), f8g = toGray8(f8);
+    checkSameSize(a8g, f8g, "IR", "fused");
+    checkSameSize(b8g, f8g, "visible", "fused");
+    const cv::Mat m = checkMask(mask, f8g.size());
+    return qabfFromSobel(sobelConv2Zero(a8g), sobelConv2Zero(b8g), sobelConv2Zero(f8g), m);
 }
 
 double psnr8(const cv::Mat& restored, const cv::Mat& clean, const cv::Mat& mask) {
@@ -731,10 +765,10 @@ Values imageMetrics(const cv::Mat& ir, const cv::Mat& vi, const cv::Mat& fused,
 
     if (wants(Metric::Qabf))
         out[Metric::Qabf] =
-            qabfFromSobel(sobelConv2Zero(w.a), sobelConv2Zero(w.b), sobelConv2Zero(w.f), m);
+            qabfFromSobel(sobelConv2Zero(w.a8), sobelConv2Zero(w.b8), sobelConv2Zero(w.f8), m);
 
     if (wants(Metric::Nabf))
-        out[Metric::Nabf] = nabfFromSobel(sobelKumar(w.a), sobelKumar(w.b), sobelKumar(w.f), m);
+        out[Metric::Nabf] = nabfFromSobel(sobelKumar(w.a8), sobelKumar(w.b8), sobelKumar(w.f8), m);
 
     if (wants(Metric::PSNR)) {
         double sa = 0, sb = 0, n = 0;
