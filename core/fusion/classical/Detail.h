@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -84,7 +85,29 @@ inline void checkInputs(const cv::Mat& ir, const cv::Mat& vi, const char* method
 // Normalised box mean over a (2r+1)^2 window, reflected borders.
 cv::Mat boxMean(const cv::Mat& src, int r);
 
-// Window sums of N single-channel CV_32FC1 planes of equal size over the (2r+1) x (2r+1)
+// Column-sum updates of boxSumRows: cs[x] += a[x], cs[x] += add[x] - sub[x], and the same
+// for products of two rows (a[x] * b[x], in double).
+void columnAdd(double* cs, const float* a, int n);
+void columnUpdate(double* cs, const float* add, const float* sub, int n);
+void columnAddProduct(double* cs, const float* a, const float* b, int n);
+void columnUpdateProduct(double* cs, const float* addA, const float* addB, const float* subA,
+                         const float* subB, int n);
+
+// An input plane of boxSumRows: the image a, or the element-wise product a .* b when b is
+// given (formed on the fly, in double, never stored).
+struct BoxPlane {
+    const cv::Mat* a = nullptr;
+    const cv::Mat* b = nullptr;
+    BoxPlane(const cv::Mat* img) : a(img) {} // NOLINT: implicit, for plain planes
+    BoxPlane(const cv::Mat* u, const cv::Mat* v) : a(u), b(v) {}
+};
+// One row of guided-filter coefficients from window sums (s = sums of I, p, I*p, I*I; norm =
+// 1 / window area): a = cov / (var + eps), b = mean(p) - a mean(I).
+void guidedCoefficientRow(const double* sI, const double* sp, const double* sIp, const double* sII,
+                          double norm, double eps, float* a, float* b, int n);
+
+// Window sums of N single-channel CV_32FC1 planes (or products of two, BoxPlane) of equal
+// size over the (2r+1) x (2r+1)
 // window centred on each pixel, with reflected borders (cv::BORDER_REFLECT, repeated for
 // windows larger than the image), accumulated in double: running column sums down the image
 // and a running sum along each row, so the cost per pixel does not depend on r and there is
@@ -95,13 +118,13 @@ cv::Mat boxMean(const cv::Mat& src, int r);
 // Only rows [y0, y1) are produced when given (y1 < 0: to the last row), so that stripes of
 // rows can run in parallel (parallelRows); each stripe starts its column sums afresh.
 template <int N, class RowFn>
-void boxSumRows(const std::array<const cv::Mat*, N>& in, int r, RowFn&& fn, int y0 = 0,
-                int y1 = -1) {
+void boxSumRows(const std::array<BoxPlane, N>& in, int r, RowFn&& fn, int y0 = 0, int y1 = -1) {
     static_assert(N >= 1 && N <= 8);
-    const int rows = in[0]->rows, cols = in[0]->cols;
+    const int rows = in[0].a->rows, cols = in[0].a->cols;
     if (y1 < 0) y1 = rows;
-    for (const cv::Mat* m : in)
-        CV_Assert(m->type() == CV_32FC1 && m->rows == rows && m->cols == cols);
+    for (const BoxPlane& p : in)
+        for (const cv::Mat* m : {p.a, p.b})
+            CV_Assert(!m || (m->type() == CV_32FC1 && m->rows == rows && m->cols == cols));
     CV_Assert(r >= 0);
     const size_t w = static_cast<size_t>(cols);
     // Source row / column of the padded index k in [-r-1, len+r), stored at k + r + 1.
@@ -124,18 +147,25 @@ void boxSumRows(const std::array<const cv::Mat*, N>& in, int r, RowFn&& fn, int 
     for (int y = y0; y < y1; ++y) {
         for (int c = 0; c < N; ++c) {
             double* cs = col[c];
+            const cv::Mat* pa = in[c].a;
+            const cv::Mat* pb = in[c].b;
             if (y == y0) {
                 std::fill(cs, cs + w, 0.0);
                 for (int k = y - r; k <= y + r; ++k) {
-                    const float* a = in[c]->template ptr<float>(ry[static_cast<size_t>(k + r + 1)]);
-                    for (size_t x = 0; x < w; ++x)
-                        cs[x] += a[x];
+                    const int j = ry[static_cast<size_t>(k + r + 1)];
+                    if (pb)
+                        columnAddProduct(cs, pa->ptr<float>(j), pb->ptr<float>(j), cols);
+                    else
+                        columnAdd(cs, pa->ptr<float>(j), cols);
                 }
             } else {
-                const float* a = in[c]->template ptr<float>(ry[static_cast<size_t>(y + 2 * r + 1)]);
-                const float* b = in[c]->template ptr<float>(ry[static_cast<size_t>(y)]);
-                for (size_t x = 0; x < w; ++x)
-                    cs[x] += static_cast<double>(a[x]) - static_cast<double>(b[x]);
+                const int ja = ry[static_cast<size_t>(y + 2 * r + 1)];
+                const int jb = ry[static_cast<size_t>(y)];
+                if (pb)
+                    columnUpdateProduct(cs, pa->ptr<float>(ja), pb->ptr<float>(ja),
+                                        pa->ptr<float>(jb), pb->ptr<float>(jb), cols);
+                else
+                    columnUpdate(cs, pa->ptr<float>(ja), pa->ptr<float>(jb), cols);
             }
         }
         // Running sums along the row, the N planes side by side (independent chains).
@@ -179,9 +209,13 @@ void boxMeans(const std::array<const cv::Mat*, N>& in, const std::array<cv::Mat*
     for (int c = 0; c < N; ++c)
         out[c]->create(in[0]->size(), CV_32FC1);
     const int cols = in[0]->cols;
+    std::array<BoxPlane, N> planes = [&]<size_t... I>(std::index_sequence<I...>) {
+        return std::array<BoxPlane, N>{BoxPlane(in[I])...};
+    }
+    (std::make_index_sequence<N>());
     parallelRows(in[0]->rows, [&](int y0, int y1) {
         boxSumRows<N>(
-            in, r,
+            planes, r,
             [&](int y, const std::array<const double*, N>& s) {
                 for (int c = 0; c < N; ++c) {
                     float* o = out[c]->template ptr<float>(y);
@@ -201,15 +235,12 @@ void boxMeans(const std::array<const cv::Mat*, N>& in, const std::array<cv::Mat*
 // (measured on the 2-core build machine: 4.7 ms per 6 MB, about as much as GFF's arithmetic).
 cv::Mat scratch(cv::Size size, int type = CV_32FC1);
 
-// The guided filter in steps, for callers that share planes between filters (Gff.cpp,
-// Mgff.cpp). out = a .* b (element-wise; out is (re)allocated unless it has the shape).
-void product(const cv::Mat& a, const cv::Mat& b, cv::Mat& out);
+// The guided filter in two steps (Gff.cpp uses them with two radii on the same planes).
 // Coefficients of the grey guided filter with guide I and input p over (2r+1)^2 windows:
-// a = cov(I, p) / (var(I) + eps), b = mean(p) - a mean(I), from the planes I, p, I*p, I*I
-// (means and moments in double). a and b are CV_32FC1 ((re)allocated unless they have the
-// shape).
-void guidedCoefficients(const cv::Mat& I, const cv::Mat& p, const cv::Mat& Ip, const cv::Mat& II,
-                        int r, double eps, cv::Mat& a, cv::Mat& b);
+// a = cov(I, p) / (var(I) + eps), b = mean(p) - a mean(I) (means and moments in double).
+// a and b are CV_32FC1 ((re)allocated unless they have the shape).
+void guidedCoefficients(const cv::Mat& I, const cv::Mat& p, int r, double eps, cv::Mat& a,
+                        cv::Mat& b);
 // q = mean(a) * I + mean(b) over (2r+1)^2 windows (q as a and b above).
 void guidedOutput(const cv::Mat& I, const cv::Mat& a, const cv::Mat& b, int r, cv::Mat& q);
 // MATLAB fspecial('gaussian', 2w+1, sigma) + imfilter(..., 'replicate'/'symmetric'):

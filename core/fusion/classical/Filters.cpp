@@ -114,36 +114,55 @@ cv::Mat scratch(cv::Size size, int type) {
     return m;
 }
 
-void product(const cv::Mat& a, const cv::Mat& b, cv::Mat& out) {
-    CV_Assert(a.type() == CV_32FC1 && b.type() == CV_32FC1 && a.size() == b.size());
-    out.create(a.size(), CV_32FC1);
-    for (int y = 0; y < a.rows; ++y) {
-        const float* pa = a.ptr<float>(y);
-        const float* pb = b.ptr<float>(y);
-        float* po = out.ptr<float>(y);
-        for (int x = 0; x < a.cols; ++x)
-            po[x] = pa[x] * pb[x];
+VF_SIMD_CLONES void columnAdd(double* __restrict cs, const float* __restrict a, int n) {
+    for (int x = 0; x < n; ++x)
+        cs[x] += static_cast<double>(a[x]);
+}
+
+VF_SIMD_CLONES void columnUpdate(double* __restrict cs, const float* __restrict add,
+                                 const float* __restrict sub, int n) {
+    for (int x = 0; x < n; ++x)
+        cs[x] += static_cast<double>(add[x]) - static_cast<double>(sub[x]);
+}
+
+VF_SIMD_CLONES void columnAddProduct(double* __restrict cs, const float* __restrict a,
+                                     const float* __restrict b, int n) {
+    for (int x = 0; x < n; ++x)
+        cs[x] += static_cast<double>(a[x]) * static_cast<double>(b[x]);
+}
+
+VF_SIMD_CLONES void columnUpdateProduct(double* __restrict cs, const float* __restrict addA,
+                                        const float* __restrict addB, const float* __restrict subA,
+                                        const float* __restrict subB, int n) {
+    for (int x = 0; x < n; ++x)
+        cs[x] += static_cast<double>(addA[x]) * static_cast<double>(addB[x]) -
+                 static_cast<double>(subA[x]) * static_cast<double>(subB[x]);
+}
+
+VF_SIMD_CLONES void guidedCoefficientRow(const double* __restrict sI, const double* __restrict sp,
+                                         const double* __restrict sIp, const double* __restrict sII,
+                                         double norm, double eps, float* __restrict a,
+                                         float* __restrict b, int n) {
+    for (int x = 0; x < n; ++x) {
+        const double mi = sI[x] * norm, mp = sp[x] * norm;
+        const double av = (sIp[x] * norm - mi * mp) / (sII[x] * norm - mi * mi + eps);
+        a[x] = static_cast<float>(av);
+        b[x] = static_cast<float>(mp - av * mi);
     }
 }
 
-void guidedCoefficients(const cv::Mat& I, const cv::Mat& p, const cv::Mat& Ip, const cv::Mat& II,
-                        int r, double eps, cv::Mat& a, cv::Mat& b) {
+void guidedCoefficients(const cv::Mat& I, const cv::Mat& p, int r, double eps, cv::Mat& a,
+                        cv::Mat& b) {
     a.create(I.size(), CV_32FC1);
     b.create(I.size(), CV_32FC1);
     const double n = 1.0 / ((2.0 * r + 1) * (2.0 * r + 1));
     const int cols = I.cols;
     parallelRows(I.rows, [&](int y0, int y1) {
         boxSumRows<4>(
-            {&I, &p, &Ip, &II}, r,
+            {BoxPlane(&I), BoxPlane(&p), BoxPlane(&I, &p), BoxPlane(&I, &I)}, r,
             [&](int y, const std::array<const double*, 4>& s) {
-                float* pa = a.ptr<float>(y);
-                float* pb = b.ptr<float>(y);
-                for (int x = 0; x < cols; ++x) {
-                    const double mi = s[0][x] * n, mp = s[1][x] * n;
-                    const double av = (s[2][x] * n - mi * mp) / (s[3][x] * n - mi * mi + eps);
-                    pa[x] = static_cast<float>(av);
-                    pb[x] = static_cast<float>(mp - av * mi);
-                }
+                guidedCoefficientRow(s[0], s[1], s[2], s[3], n, eps, a.ptr<float>(y),
+                                     b.ptr<float>(y), cols);
             },
             y0, y1);
     });
@@ -155,7 +174,7 @@ void guidedOutput(const cv::Mat& I, const cv::Mat& a, const cv::Mat& b, int r, c
     const int cols = I.cols;
     parallelRows(I.rows, [&](int y0, int y1) {
         boxSumRows<2>(
-            {&a, &b}, r,
+            {BoxPlane(&a), BoxPlane(&b)}, r,
             [&](int y, const std::array<const double*, 2>& s) {
                 const float* g = I.ptr<float>(y);
                 float* o = q.ptr<float>(y);
@@ -174,10 +193,8 @@ cv::Mat guidedFilter(const cv::Mat& guide, const cv::Mat& src, int radius, doubl
         throw Error(ErrorCode::InvalidArgument,
                     "guided filter: radius must be >= 0, got " + std::to_string(radius));
     const cv::Size sz = guide.size();
-    cv::Mat ip = scratch(sz), ii = scratch(sz), a = scratch(sz), b = scratch(sz), q;
-    product(guide, src, ip);
-    product(guide, guide, ii);
-    guidedCoefficients(guide, src, ip, ii, radius, eps, a, b);
+    cv::Mat a = scratch(sz), b = scratch(sz), q;
+    guidedCoefficients(guide, src, radius, eps, a, b);
     guidedOutput(guide, a, b, radius, q);
     return q;
 }

@@ -6,8 +6,8 @@
 // to [0,1] and normalised.
 // Deviations: VIFB round-trips the inputs through JPEG files and quantises the weights to 8
 // bits; neither is done here. Guided-filter borders are reflected (see Filters.cpp).
-// Implementation: per source, the planes I*P and I*I are formed once and serve both guided
-// filters (they share guide and input and differ only in radius and eps).
+// Implementation: guided filters by running double sums (Filters.cpp), with the products I*P
+// and I*I formed on the fly; the base layers, saliency maps and weights in recycled buffers.
 #include <opencv2/imgproc.hpp>
 
 #include "core/fusion/classical/Classical.h"
@@ -60,14 +60,12 @@ cv::Mat fuseGff(const cv::Mat& ir, const cv::Mat& vi, const GffParams& p) {
     }
     // Base (r1, eps1) and detail (r2, eps2) weights of one source.
     auto weights = [&](const cv::Mat& img, const cv::Mat& pw, cv::Mat& wb, cv::Mat& wd) {
-        cv::Mat ip = scratch(sz), ii = scratch(sz), a = scratch(sz), b = scratch(sz);
-        product(img, pw, ip);
-        product(img, img, ii);
+        cv::Mat a = scratch(sz), b = scratch(sz);
         wb = scratch(sz);
         wd = scratch(sz);
-        guidedCoefficients(img, pw, ip, ii, p.r1, p.eps1, a, b);
+        guidedCoefficients(img, pw, p.r1, p.eps1, a, b);
         guidedOutput(img, a, b, p.r1, wb);
-        guidedCoefficients(img, pw, ip, ii, p.r2, p.eps2, a, b);
+        guidedCoefficients(img, pw, p.r2, p.eps2, a, b);
         guidedOutput(img, a, b, p.r2, wd);
     };
     cv::Mat wbVi, wdVi, wbIr, wdIr;
