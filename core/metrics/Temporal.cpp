@@ -57,30 +57,57 @@ bool wants(const std::vector<Metric>& w, Metric m) {
     return std::find(w.begin(), w.end(), m) != w.end();
 }
 
-// Per-pixel residual norm maps. kind: 0 = L2 over channels, 1 = mean |.| over channels,
-// 2 = squared L2 on [0,1].
+// Mean over the mask of a per-pixel residual between an 8-bit frame and a warped float frame.
+// kind: 0 = L2 norm over channels, 1 = mean |.| over channels, 2 = squared L2 on [0,1].
+// Per-pixel values go to a row buffer (vectorised loop), then summed in order in double.
+template <int kind, int ch>
+void residualRow(const uchar* __restrict c, const float* __restrict w, const uchar* __restrict m,
+                 int n, double* __restrict out) {
+    for (int x = 0; x < n; ++x) {
+        double acc = 0;
+        for (int k = 0; k < ch; ++k) {
+            const double d = double(c[x * ch + k]) - double(w[x * ch + k]);
+            acc += kind == 1 ? std::abs(d) : d * d;
+        }
+        const double v =
+            kind == 0 ? std::sqrt(acc) : (kind == 1 ? acc / ch : acc / (255.0 * 255.0));
+        out[x] = m[x] ? v : 0.0;
+    }
+}
+
 double residualMean(const cv::Mat& cur, const cv::Mat& warped, const cv::Mat& mask, int kind) {
     const int ch = cur.channels();
+    std::vector<double> row(cur.cols);
+    const std::vector<uchar> all(cur.cols, 255);
     double s = 0, n = 0;
     for (int y = 0; y < cur.rows; ++y) {
         const uchar* c = cur.ptr<uchar>(y);
-        const float* w = warped.ptr<float>(y);
-        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(y);
-        for (int x = 0; x < cur.cols; ++x) {
-            if (m && !m[x]) continue;
-            double acc = 0;
-            for (int k = 0; k < ch; ++k) {
-                const double d = double(c[x * ch + k]) - double(w[x * ch + k]);
-                acc += kind == 1 ? std::abs(d) : d * d;
-            }
+        const float* wp = warped.ptr<float>(y);
+        const uchar* m = mask.empty() ? all.data() : mask.ptr<uchar>(y);
+        const int w = cur.cols;
+        double* o = row.data();
+        if (ch == 3) {
             if (kind == 0)
-                s += std::sqrt(acc);
+                residualRow<0, 3>(c, wp, m, w, o);
             else if (kind == 1)
-                s += acc / ch;
+                residualRow<1, 3>(c, wp, m, w, o);
             else
-                s += acc / (255.0 * 255.0);
-            n += 1;
+                residualRow<2, 3>(c, wp, m, w, o);
+        } else {
+            if (kind == 0)
+                residualRow<0, 1>(c, wp, m, w, o);
+            else if (kind == 1)
+                residualRow<1, 1>(c, wp, m, w, o);
+            else
+                residualRow<2, 1>(c, wp, m, w, o);
         }
+        for (int x = 0; x < cur.cols; ++x)
+            s += row[x];
+        if (mask.empty())
+            n += cur.cols;
+        else
+            for (int x = 0; x < cur.cols; ++x)
+                n += m[x] != 0;
     }
     return n > 0 ? s / n : std::numeric_limits<double>::quiet_NaN();
 }
@@ -112,8 +139,11 @@ double swe(Memo& memo, const cv::Mat& prev, const cv::Mat& cur, const cv::Mat& f
 
 } // namespace
 
-cv::Mat computeFlow(const cv::Mat& from, const cv::Mat& to, const FlowOptions& opt) {
-    const cv::Mat a = grey(from), b = grey(to);
+namespace {
+// Flow between two 8-bit grey frames. One DIS object per thread and preset, reused: DIS
+// re-creates nothing when the size is unchanged, and its result does not depend on earlier
+// calls (an empty output Mat means no initial flow).
+cv::Mat flowFromGrey(const cv::Mat& a, const cv::Mat& b, const FlowOptions& opt) {
     if (a.size() != b.size())
         throw Error(ErrorCode::Mismatch, "optical flow needs two frames of the same size");
     if (a.cols < 16 || a.rows < 16)
@@ -123,25 +153,53 @@ cv::Mat computeFlow(const cv::Mat& from, const cv::Mat& to, const FlowOptions& o
     cv::Mat flow;
     if (opt.method == FlowMethod::Farneback) {
         cv::calcOpticalFlowFarneback(a, b, flow, 0.5, 4, 15, 3, 5, 1.2, 0);
-    } else {
-        auto dis = cv::DISOpticalFlow::create(opt.method == FlowMethod::DisFast
-                                                  ? cv::DISOpticalFlow::PRESET_FAST
-                                                  : cv::DISOpticalFlow::PRESET_MEDIUM);
-        dis->calc(a, b, flow);
+        return flow;
     }
+    thread_local cv::Ptr<cv::DISOpticalFlow> fast, medium;
+    cv::Ptr<cv::DISOpticalFlow>& dis = opt.method == FlowMethod::DisFast ? fast : medium;
+    if (!dis)
+        dis = cv::DISOpticalFlow::create(opt.method == FlowMethod::DisFast
+                                             ? cv::DISOpticalFlow::PRESET_FAST
+                                             : cv::DISOpticalFlow::PRESET_MEDIUM);
+    dis->calc(a, b, flow);
     return flow;
+}
+
+// Per-call memo of grey conversions keyed by the frame's data pointer (the key Mat is kept so
+// its memory cannot be reused while the memo lives).
+class GreyMemo {
+public:
+    const cv::Mat& operator()(const cv::Mat& img) {
+        for (auto& [k, g] : items_)
+            if (k.data == img.data && k.size() == img.size() && k.type() == img.type()) return g;
+        items_.emplace_back(img, grey(img));
+        return items_.back().second;
+    }
+
+private:
+    std::deque<std::pair<cv::Mat, cv::Mat>> items_;
+};
+} // namespace
+
+cv::Mat computeFlow(const cv::Mat& from, const cv::Mat& to, const FlowOptions& opt) {
+    return flowFromGrey(grey(from), grey(to), opt);
 }
 
 namespace {
 // Absolute sampling map x + flow(x) for cv::remap.
-cv::Mat absoluteMap(const cv::Mat& flow) {
-    cv::Mat map(flow.size(), CV_32FC2);
+void absoluteMapInto(const cv::Mat& flow, cv::Mat& map) {
+    map.create(flow.size(), CV_32FC2);
     for (int y = 0; y < flow.rows; ++y) {
         const cv::Vec2f* f = flow.ptr<cv::Vec2f>(y);
         cv::Vec2f* m = map.ptr<cv::Vec2f>(y);
         for (int x = 0; x < flow.cols; ++x)
             m[x] = cv::Vec2f(x + f[x][0], y + f[x][1]);
     }
+}
+
+cv::Mat absoluteMap(const cv::Mat& flow) {
+    cv::Mat map;
+    absoluteMapInto(flow, map);
     return map;
 }
 
@@ -154,30 +212,66 @@ cv::Mat remapFloat(const cv::Mat& img32, const cv::Mat& map) {
 // Per-call memo of float copies of frames and absolute maps of flows, keyed by the Mat's
 // data pointer; the key Mat is kept (shared, not copied) so its memory cannot be reused by a
 // different Mat while the memo lives. A pair's frames and flows serve several metrics.
+// Scratch images reused between calls on the same thread (frame-sized float images, maps and
+// warps would otherwise be fresh multi-megabyte allocations, each paid for in page faults).
+// A WarpMemo takes slots in order and gives them back when it is destroyed; a slot whose Mat
+// is still referenced elsewhere is simply re-allocated by cv::Mat::create.
+struct ScratchPool {
+    std::deque<cv::Mat> slots;
+    size_t used = 0;
+};
+ScratchPool& scratch() {
+    thread_local ScratchPool p;
+    return p;
+}
+
+// Per-call memo of float copies of frames and absolute maps of flows, keyed by the Mat's
+// data pointer; the key Mat is kept (shared, not copied) so its memory cannot be reused by a
+// different Mat while the memo lives. A pair's frames and flows serve several metrics.
 class WarpMemo {
 public:
+    WarpMemo() : base_(scratch().used) {}
+    ~WarpMemo() { scratch().used = base_; }
+    WarpMemo(const WarpMemo&) = delete;
+    WarpMemo& operator=(const WarpMemo&) = delete;
+
     const cv::Mat& asFloat(const cv::Mat& img) {
         for (auto& [k, m] : floats_)
-            if (k.data == img.data) return m;
-        cv::Mat f;
+            if (k.data == img.data) return *m;
+        cv::Mat& f = slot();
         img.convertTo(f, CV_32F);
-        floats_.emplace_back(img, f);
-        return floats_.back().second;
+        floats_.emplace_back(img, &f);
+        return f;
     }
     const cv::Mat& map(const cv::Mat& flow) {
         for (auto& [k, m] : maps_)
-            if (k.data == flow.data) return m;
-        maps_.emplace_back(flow, absoluteMap(flow));
-        return maps_.back().second;
+            if (k.data == flow.data) return *m;
+        cv::Mat& m = slot();
+        absoluteMapInto(flow, m);
+        maps_.emplace_back(flow, &m);
+        return m;
     }
-    cv::Mat warp(const cv::Mat& img, const cv::Mat& flow) {
+    // The result lives in a scratch slot until this memo is destroyed.
+    const cv::Mat& warp(const cv::Mat& img, const cv::Mat& flow) {
         if (flow.type() != CV_32FC2 || flow.size() != img.size())
             throw Error(ErrorCode::Mismatch, "warp: the flow must be CV_32FC2 of the image size");
-        return remapFloat(asFloat(img), map(flow));
+        const cv::Mat& src = asFloat(img);
+        const cv::Mat& mp = map(flow);
+        cv::Mat& out = slot();
+        cv::remap(src, out, mp, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        return out;
     }
 
 private:
-    std::deque<std::pair<cv::Mat, cv::Mat>> floats_, maps_; // deque: stable references
+    cv::Mat& slot() {
+        ScratchPool& p = scratch();
+        if (p.used == p.slots.size()) p.slots.emplace_back();
+        cv::Mat& m = p.slots[p.used++];
+        if (m.u && m.u->refcount > 1) m.release(); // still shared: never write into it
+        return m;
+    }
+    size_t base_;
+    std::vector<std::pair<cv::Mat, cv::Mat*>> floats_, maps_;
 };
 } // namespace
 
@@ -211,8 +305,9 @@ cv::Mat consistencyMask(const cv::Mat& fw, const cv::Mat& bw) {
     return mask;
 }
 
-SourceFlows computeSourceFlows(const TemporalInputs& in, const std::vector<Metric>& which,
-                               const FlowOptions& opt) {
+namespace {
+SourceFlows sourceFlows(const TemporalInputs& in, const std::vector<Metric>& which,
+                        const FlowOptions& opt, GreyMemo& g) {
     SourceFlows f;
     const bool needVi = wants(which, Metric::FlowD) || wants(which, Metric::WarpError) ||
                         wants(which, Metric::BiSWE) || wants(which, Metric::MS2R);
@@ -221,17 +316,24 @@ SourceFlows computeSourceFlows(const TemporalInputs& in, const std::vector<Metri
     const bool needIr = wants(which, Metric::BiSWE) || wants(which, Metric::MS2R);
     if (needVi) {
         checkPair(in.viPrev, in.viCur, "visible");
-        f.viBw = computeFlow(in.viCur, in.viPrev, opt);
-        if (needVif) f.viFw = computeFlow(in.viPrev, in.viCur, opt);
+        f.viBw = flowFromGrey(g(in.viCur), g(in.viPrev), opt);
+        if (needVif) f.viFw = flowFromGrey(g(in.viPrev), g(in.viCur), opt);
     }
     if (needIr) {
         checkPair(in.irPrev, in.irCur, "infrared");
-        f.irBw = computeFlow(in.irCur, in.irPrev, opt);
-        f.irFw = computeFlow(in.irPrev, in.irCur, opt);
+        f.irBw = flowFromGrey(g(in.irCur), g(in.irPrev), opt);
+        f.irFw = flowFromGrey(g(in.irPrev), g(in.irCur), opt);
         f.irMask = consistencyMask(f.irBw, f.irFw);
     }
     if (needVif) f.viMask = consistencyMask(f.viBw, f.viFw);
     return f;
+}
+} // namespace
+
+SourceFlows computeSourceFlows(const TemporalInputs& in, const std::vector<Metric>& which,
+                               const FlowOptions& opt) {
+    GreyMemo g;
+    return sourceFlows(in, which, opt, g);
 }
 
 double flowD(const cv::Mat& viPrev, const cv::Mat& viCur, const cv::Mat& fusedPrev,
@@ -262,8 +364,9 @@ Values temporalMetrics(const TemporalInputs& in, const std::vector<Metric>& whic
                             std::to_string(s->rows) + " vs " + std::to_string(in.fusedCur.cols) +
                             "x" + std::to_string(in.fusedCur.rows));
 
+    GreyMemo g;
     SourceFlows local;
-    const SourceFlows& fl = given ? *given : (local = computeSourceFlows(in, which, opt));
+    const SourceFlows& fl = given ? *given : (local = sourceFlows(in, which, opt, g));
     auto need = [&](const cv::Mat& m, const char* what) -> const cv::Mat& {
         if (m.empty())
             throw Error(ErrorCode::InvalidArgument,
@@ -297,8 +400,8 @@ Values temporalMetrics(const TemporalInputs& in, const std::vector<Metric>& whic
         const cv::Mat viOk = fl.viMask.empty() ? consistencyMask(viBw, viFw) : fl.viMask;
         const cv::Mat irOk = fl.irMask.empty() ? consistencyMask(irBw, irFw) : fl.irMask;
         const cv::Mat srcMask = andMasks(andMasks(viOk, irOk), mask);
-        const cv::Mat fBw = computeFlow(in.fusedCur, in.fusedPrev, opt);
-        const cv::Mat fFw = computeFlow(in.fusedPrev, in.fusedCur, opt);
+        const cv::Mat fBw = flowFromGrey(g(in.fusedCur), g(in.fusedPrev), opt);
+        const cv::Mat fFw = flowFromGrey(g(in.fusedPrev), g(in.fusedCur), opt);
         const double sF = swe(memo, in.fusedPrev, in.fusedCur, fFw, fBw, srcMask);
         if (wants(which, Metric::BiSWE)) out[Metric::BiSWE] = sF;
         if (wants(which, Metric::MS2R)) {
@@ -309,7 +412,7 @@ Values temporalMetrics(const TemporalInputs& in, const std::vector<Metric>& whic
         }
     }
     auto flick = [&](const cv::Mat& p, const cv::Mat& c) {
-        const cv::Mat gp = grey(p), gc = grey(c);
+        const cv::Mat &gp = g(p), &gc = g(c);
         const double mp = mask.empty() ? cv::mean(gp)[0] : cv::mean(gp, mask)[0];
         const double mc = mask.empty() ? cv::mean(gc)[0] : cv::mean(gc, mask)[0];
         return std::abs(mc - mp);
