@@ -4,10 +4,20 @@
 // (the unit the SSIM/VIF moments are made of) and one DIS optical flow (the unit of the
 // temporal metrics). Prints absolute times and ratios.
 //
-// Usage: bench_metrics [frames=12] [threads=2] [cpu]
-// With "cpu", every time is the process CPU time per item divided by the thread count: the
-// wall time the work would take on that many idle cores (frames in parallel). Use it on a
-// shared, loaded machine, where wall times are inflated by other processes.
+// Usage: bench_metrics [frames=12] [threads=2]
+// Every line gives the wall time per item and, next to it, the process CPU time per item
+// divided by the thread count ("cpu/thr"): the wall time the work would take on that many idle
+// cores (frames in parallel). On a shared, loaded machine the wall time is inflated by other
+// processes; the cpu/thr figure much less so.
+//
+// What the totals include:
+//   whole image suite = all 13 image metrics in one imageMetrics() call per frame:
+//     EN SD SF AG MI SSIM VIF Qabf Nabf PSNR CC SCD FMI (toolbox conventions);
+//   suite without FMI = the same minus FMI; paper image metrics = EN MI SD SSIM VIF;
+//   all temporal = one temporalMetrics() call per frame pair with every temporal metric:
+//     flowD WarpError BiSWE MS2R Flicker FlickerIR FlickerVI (6 DIS flows: visible and IR
+//     sources both directions, fused clip both directions), for each DIS preset;
+//   two streams = the engine's case: source flows computed once, two fused streams.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -60,17 +70,18 @@ Clip loadClip(int n) {
     return c;
 }
 
-bool gCpuMode = false;
-
 double cpuMs() {
     timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-// Runs body(i) for i in [0, n) on `threads` threads; returns ms per item (wall, or CPU time /
-// threads in cpu mode).
-template <class F> double perItem(int n, int threads, F body) {
+struct Time {
+    double wall = 0, cpu = 0; // ms per item; cpu = process CPU time / threads
+};
+
+// Runs body(i) for i in [0, n) on `threads` threads (items in parallel).
+template <class F> Time perItem(int n, int threads, F body) {
     const double c0 = cpuMs();
     const auto t0 = Clock::now();
     if (threads <= 1)
@@ -84,9 +95,16 @@ template <class F> double perItem(int n, int threads, F body) {
                     body(i);
             },
             n);
-    const double wall = ms(t0, Clock::now()) / n;
-    if (gCpuMode) return (cpuMs() - c0) / n / std::max(1, threads);
-    return wall;
+    Time t;
+    t.wall = ms(t0, Clock::now()) / n;
+    t.cpu = (cpuMs() - c0) / n / std::max(1, threads);
+    return t;
+}
+
+std::string fmt(const Time& t) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%7.2f wall %7.2f cpu/thr", t.wall, t.cpu);
+    return b;
 }
 
 } // namespace
@@ -94,67 +112,71 @@ template <class F> double perItem(int n, int threads, F body) {
 int main(int argc, char** argv) {
     const int n = argc > 1 ? std::max(2, std::atoi(argv[1])) : 12;
     const int threads = argc > 2 ? std::max(1, std::atoi(argv[2])) : 2;
-    gCpuMode = argc > 3 && std::string(argv[3]) == "cpu";
     cv::setNumThreads(threads);
     const Clip clip = loadClip(n);
-    std::printf("bench_metrics: %d frames %dx%d, %d threads (frames in parallel), %s\n", n,
-                clip.vi[0].cols, clip.vi[0].rows, threads,
-                gCpuMode ? "times = process CPU time / threads" : "wall times");
+    std::printf("bench_metrics: %d frames %dx%d, %d threads (frames in parallel); ms per item, "
+                "wall and process CPU time / threads\n",
+                n, clip.vi[0].cols, clip.vi[0].rows, threads);
 
-    // references
-    const double refBlur = perItem(n, threads, [&](int i) {
+    // references (same run)
+    const Time refBlur = perItem(n, threads, [&](int i) {
         cv::Mat g, d, o;
         cv::cvtColor(clip.vi[i], g, cv::COLOR_BGR2GRAY);
         g.convertTo(d, CV_64F);
         cv::GaussianBlur(d, o, cv::Size(11, 11), 1.5, 1.5, cv::BORDER_REPLICATE);
     });
-    const double refDisMed = perItem(n - 1, threads, [&](int i) {
+    const Time refDisMed = perItem(n - 1, threads, [&](int i) {
         computeFlow(clip.vi[i + 1], clip.vi[i], FlowOptions{FlowMethod::DisMedium});
     });
-    const double refDisFast = perItem(n - 1, threads, [&](int i) {
+    const Time refDisFast = perItem(n - 1, threads, [&](int i) {
         computeFlow(clip.vi[i + 1], clip.vi[i], FlowOptions{FlowMethod::DisFast});
     });
-    std::printf("reference: GaussianBlur 11x11 (double) %.2f ms/frame, DIS medium %.2f ms, "
-                "DIS fast %.2f ms per flow\n",
-                refBlur, refDisMed, refDisFast);
+    std::printf("reference GaussianBlur 11x11 (double) per frame: %s\n", fmt(refBlur).c_str());
+    std::printf("reference DIS medium flow:                       %s\n", fmt(refDisMed).c_str());
+    std::printf("reference DIS fast flow:                         %s\n", fmt(refDisFast).c_str());
 
-    // each image metric alone
-    std::vector<Metric> suite;
-    for (Metric m : imageMetrics())
-        if (m != Metric::FMI) suite.push_back(m);
+    auto line = [&](const char* what, const Time& t, const Time& ref, const char* refName,
+                    const char* budget) {
+        std::printf("  %-44s %s  (%5.1fx %s)%s\n", what, fmt(t).c_str(), t.cpu / ref.cpu, refName,
+                    budget);
+    };
+
+    // each image metric alone (includes the grey conversion of the three frames)
     for (Metric m : imageMetrics()) {
-        const int k = m == Metric::FMI ? std::min(n, 4) : n;
-        const double t = perItem(
-            k, threads, [&](int i) { imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], {m}); });
-        std::printf("  %-8s %8.2f ms/frame  (%.1fx blur)\n", metricName(m), t, t / refBlur);
+        const Time t = perItem(
+            n, threads, [&](int i) { imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], {m}); });
+        line(metricName(m), t, refBlur, "blur", "");
     }
-    const double tSuite = perItem(
-        n, threads, [&](int i) { imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], suite); });
-    std::printf("image suite without FMI (%zu metrics, shared intermediates): %.2f ms/frame "
-                "(%.1fx blur; budget 50 ms)\n",
-                suite.size(), tSuite, tSuite / refBlur);
-    const double tPaper = perItem(n, threads, [&](int i) {
+    const std::vector<Metric> all = imageMetrics();
+    std::vector<Metric> noFmi;
+    for (Metric m : all)
+        if (m != Metric::FMI) noFmi.push_back(m);
+    const Time tSuite = perItem(
+        n, threads, [&](int i) { imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], all); });
+    line("WHOLE image suite (13 metrics incl. FMI)", tSuite, refBlur, "blur", "  budget 50");
+    const Time tNoFmi = perItem(
+        n, threads, [&](int i) { imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], noFmi); });
+    line("image suite without FMI (12 metrics)", tNoFmi, refBlur, "blur", "");
+    const Time tPaper = perItem(n, threads, [&](int i) {
         imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i],
                      {Metric::EN, Metric::MI, Metric::SD, Metric::SSIM, Metric::VIF});
     });
-    std::printf("paper image metrics (EN MI SD SSIM VIF): %.2f ms/frame (%.1fx blur)\n", tPaper,
-                tPaper / refBlur);
+    line("paper image metrics (EN MI SD SSIM VIF)", tPaper, refBlur, "blur", "");
 
     // temporal metrics per frame pair
     for (FlowMethod fm : {FlowMethod::DisFast, FlowMethod::DisMedium}) {
         const FlowOptions fo{fm};
-        const double ref = fm == FlowMethod::DisFast ? refDisFast : refDisMed;
+        const Time& ref = fm == FlowMethod::DisFast ? refDisFast : refDisMed;
         auto pairIn = [&](int i) {
             return TemporalInputs{clip.ir[i],     clip.ir[i + 1], clip.vi[i],
                                   clip.vi[i + 1], clip.fused[i],  clip.fused[i + 1]};
         };
-        const double tFlowD = perItem(n - 1, threads, [&](int i) {
+        const Time tFlowD = perItem(n - 1, threads, [&](int i) {
             temporalMetrics(pairIn(i), {Metric::FlowD, Metric::Flicker}, fo);
         });
-        const double tAll = perItem(
+        const Time tAll = perItem(
             n - 1, threads, [&](int i) { temporalMetrics(pairIn(i), temporalMetrics(), fo); });
-        // engine case: source flows shared by two fused streams
-        const double tTwo = perItem(n - 1, threads, [&](int i) {
+        const Time tTwo = perItem(n - 1, threads, [&](int i) {
             const auto in = pairIn(i);
             const SourceFlows fl = computeSourceFlows(in, temporalMetrics(), fo);
             temporalMetrics(in, temporalMetrics(), fo, {}, &fl);
@@ -166,12 +188,11 @@ int main(int argc, char** argv) {
         for (int i = 0; i + 1 < n; ++i)
             selfRes += flowD(clip.vi[i], clip.vi[i + 1], clip.vi[i], clip.vi[i + 1], fo);
         selfRes /= (n - 1);
-        std::printf("%s: visible self-warp residual (flow accuracy proxy) %.3f\n",
+        std::printf("%s (visible self-warp residual, flow accuracy proxy: %.3f), per pair:\n",
                     flowMethodName(fm), selfRes);
-        std::printf("%s: flowD+flicker %.2f ms/pair (%.1fx one flow); all temporal %.2f "
-                    "ms/pair (%.1fx; budget 40 ms); two streams sharing source flows %.2f "
-                    "ms/pair\n",
-                    flowMethodName(fm), tFlowD, tFlowD / ref, tAll, tAll / ref, tTwo);
+        line("flowD + Flicker", tFlowD, ref, "flow", "");
+        line("ALL temporal (7 metrics, 6 flows)", tAll, ref, "flow", "  budget 40");
+        line("all temporal, two streams, shared src flows", tTwo, ref, "flow", "");
     }
     return 0;
 }

@@ -13,6 +13,7 @@
 
 #include "ReferenceMetrics.h"
 #include "core/metrics/Metrics.h"
+#include "core/metrics/VecMath.h"
 
 using namespace vf::metrics;
 
@@ -63,6 +64,7 @@ private Q_SLOTS:
     void syntheticCases();
     void tinyAndConstant();
     void singleMetricEntryPoints();
+    void vectorisedMathWithinOneUlp();
 };
 
 void TestMetricsReference::realFrames() {
@@ -155,6 +157,31 @@ void TestMetricsReference::singleMetricEntryPoints() {
     QCOMPARE(
         cv::norm(toGray8(bgr), vfref::gray8(bgr, GrayConversion::MatlabRgb2Gray), cv::NORM_INF),
         0.0);
+}
+
+void TestMetricsReference::vectorisedMathWithinOneUlp() {
+    // The branch-free exp/atan used by Qabf/Nabf against the C library, in units of the last
+    // place of the library's result, over the ranges the metrics use and the special points.
+    auto ulps = [](double x, double ref) {
+        if (x == ref) return 0.0;
+        const double a = std::abs(ref);
+        return std::abs(x - ref) / (std::nextafter(a, INFINITY) - a);
+    };
+    cv::RNG rng(7);
+    double worstExp = 0, worstAtan = 0;
+    for (int i = 0; i < 200000; ++i) {
+        const double x = i % 2 ? rng.uniform(-700.0, 700.0) : rng.uniform(-30.0, 30.0);
+        worstExp = std::max(worstExp, ulps(vf::metrics::detail::expVec(x), std::exp(x)));
+        const double y = i % 3 == 0   ? rng.uniform(-8.0, 8.0)
+                         : i % 3 == 1 ? rng.uniform(-1e-6, 1e-6)
+                                      : std::tan(rng.uniform(-1.5707, 1.5707)) * 1e3;
+        worstAtan = std::max(worstAtan, ulps(vf::metrics::detail::atanVec(y), std::atan(y)));
+    }
+    for (double y : {0.0, -0.0, 0.4375, 0.6875, 1.1875, 2.4375, 1.0, -1.0, 1e300, -1e300,
+                     double(INFINITY), -double(INFINITY)})
+        worstAtan = std::max(worstAtan, ulps(vf::metrics::detail::atanVec(y), std::atan(y)));
+    QVERIFY2(worstExp <= 1.0, qPrintable(QString::number(worstExp)));
+    QVERIFY2(worstAtan <= 1.0, qPrintable(QString::number(worstAtan)));
 }
 
 QTEST_GUILESS_MAIN(TestMetricsReference)
