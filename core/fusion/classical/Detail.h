@@ -168,22 +168,41 @@ void boxSumRows(const std::array<BoxPlane, N>& in, int r, RowFn&& fn, int y0 = 0
                     columnUpdate(cs, pa->ptr<float>(ja), pa->ptr<float>(jb), cols);
             }
         }
-        // Running sums along the row, the N planes side by side (independent chains).
-        std::array<double, N> s{};
-        for (int k = -r; k <= r; ++k) {
-            const size_t j = static_cast<size_t>(cx[static_cast<size_t>(k + r + 1)]);
+        // Running sums along the row, the N planes side by side (independent chains); with
+        // one or two planes the row is also cut in two halves run side by side, as a chain
+        // of additions is bound by their latency.
+        auto windowAt = [&](int x0, std::array<double, N>& s) {
+            s.fill(0.0);
+            for (int k = x0 - r; k <= x0 + r; ++k) {
+                const size_t j = static_cast<size_t>(cx[static_cast<size_t>(k + r + 1)]);
+                for (int c = 0; c < N; ++c)
+                    s[c] += col[c][j];
+            }
             for (int c = 0; c < N; ++c)
-                s[c] += col[c][j];
-        }
-        for (int c = 0; c < N; ++c)
-            sum[c][0] = s[c];
-        for (int x = 1; x < cols; ++x) {
+                sum[c][x0] = s[c];
+        };
+        auto step = [&](int x, std::array<double, N>& s) {
             const size_t ja = static_cast<size_t>(cx[static_cast<size_t>(x + 2 * r + 1)]);
             const size_t jb = static_cast<size_t>(cx[static_cast<size_t>(x)]);
             for (int c = 0; c < N; ++c) {
                 s[c] += col[c][ja] - col[c][jb];
                 sum[c][x] = s[c];
             }
+        };
+        std::array<double, N> s, t;
+        if (N <= 2 && cols >= 128) {
+            const int m = cols / 2; // [0, m) and [m, cols), cols - m is m or m + 1
+            windowAt(0, s);
+            windowAt(m, t);
+            for (int i = 1; i < m; ++i) {
+                step(i, s);
+                step(m + i, t);
+            }
+            if (cols - m > m) step(cols - 1, t);
+        } else {
+            windowAt(0, s);
+            for (int x = 1; x < cols; ++x)
+                step(x, s);
         }
         fn(y, sumOut);
     }

@@ -8,6 +8,8 @@
 // bits; neither is done here. Guided-filter borders are reflected (see Filters.cpp).
 // Implementation: guided filters by running double sums (Filters.cpp), with the products I*P
 // and I*I formed on the fly; the base layers, saliency maps and weights in recycled buffers.
+#include <algorithm>
+
 #include <opencv2/imgproc.hpp>
 
 #include "core/fusion/classical/Classical.h"
@@ -16,6 +18,26 @@
 namespace vf::fusion::classical {
 
 using namespace detail;
+
+namespace {
+
+// The fused row: weights clipped to [0,1] (+1e-12, as GFF.m) and normalised per layer.
+VF_SIMD_CLONES void combineRow(const float* __restrict iv, const float* __restrict ii,
+                               const float* __restrict bv, const float* __restrict bi,
+                               const float* __restrict w1, const float* __restrict w2,
+                               const float* __restrict d1, const float* __restrict d2,
+                               float* __restrict o, int cols) {
+    auto clip01 = [](float v) { return std::min(std::max(v, 0.f), 1.f); };
+    for (int x = 0; x < cols; ++x) {
+        const float a1 = clip01(w1[x]) + 1e-12f, a2 = clip01(w2[x]) + 1e-12f;
+        const float c1 = clip01(d1[x]) + 1e-12f, c2 = clip01(d2[x]) + 1e-12f;
+        const float base = (bv[x] * a1 + bi[x] * a2) / (a1 + a2);
+        const float det = ((iv[x] - bv[x]) * c1 + (ii[x] - bi[x]) * c2) / (c1 + c2);
+        o[x] = base + det;
+    }
+}
+
+} // namespace
 
 cv::Mat fuseGff(const cv::Mat& ir, const cv::Mat& vi, const GffParams& p) {
     checkInputs(ir, vi, "gff");
@@ -71,25 +93,10 @@ cv::Mat fuseGff(const cv::Mat& ir, const cv::Mat& vi, const GffParams& p) {
     cv::Mat wbVi, wdVi, wbIr, wdIr;
     runPair([&] { weights(vi, pVi, wbVi, wdVi); }, [&] { weights(ir, pIr, wbIr, wdIr); });
     cv::Mat out(vi.size(), CV_32FC1);
-    auto clip01 = [](float v) { return v < 0.f ? 0.f : (v > 1.f ? 1.f : v); };
-    for (int y = 0; y < vi.rows; ++y) {
-        const float* iv = vi.ptr<float>(y);
-        const float* ii = ir.ptr<float>(y);
-        const float* bv = bVi.ptr<float>(y);
-        const float* bi = bIr.ptr<float>(y);
-        const float* w1 = wbVi.ptr<float>(y);
-        const float* w2 = wbIr.ptr<float>(y);
-        const float* d1 = wdVi.ptr<float>(y);
-        const float* d2 = wdIr.ptr<float>(y);
-        float* o = out.ptr<float>(y);
-        for (int x = 0; x < vi.cols; ++x) {
-            const float a1 = clip01(w1[x]) + 1e-12f, a2 = clip01(w2[x]) + 1e-12f;
-            const float c1 = clip01(d1[x]) + 1e-12f, c2 = clip01(d2[x]) + 1e-12f;
-            const float base = (bv[x] * a1 + bi[x] * a2) / (a1 + a2);
-            const float det = ((iv[x] - bv[x]) * c1 + (ii[x] - bi[x]) * c2) / (c1 + c2);
-            o[x] = base + det;
-        }
-    }
+    for (int y = 0; y < vi.rows; ++y)
+        combineRow(vi.ptr<float>(y), ir.ptr<float>(y), bVi.ptr<float>(y), bIr.ptr<float>(y),
+                   wbVi.ptr<float>(y), wbIr.ptr<float>(y), wdVi.ptr<float>(y), wdIr.ptr<float>(y),
+                   out.ptr<float>(y), vi.cols);
     return out;
 }
 
