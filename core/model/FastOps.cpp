@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -123,6 +125,209 @@ void depthwiseImpl(const at::Tensor& x, at::Tensor& y, const at::Tensor& w, cons
     });
 }
 
+// ---- Winograd F(m,3) -------------------------------------------------------------------
+// Y = A^T [(G g G^T) . (B^T d B)] A on (m+2)x(m+2) input tiles giving m x m output tiles
+// (Lavin & Gray 2016). Tiles are numbered p = (n * tH + ty) * tW + tx. The transforms are
+// written with constexpr coefficients in fully unrolled loops, so zero terms vanish and the
+// loops over tiles vectorise.
+
+template <int M> struct Wino;
+template <> struct Wino<2> {
+    static constexpr int A = 4;
+    static constexpr double BT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+    static constexpr double G[4][3] = {{1, 0, 0}, {.5, .5, .5}, {.5, -.5, .5}, {0, 0, 1}};
+    static constexpr double AT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+};
+template <> struct Wino<4> {
+    static constexpr int A = 6;
+    static constexpr double BT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0},
+                                        {0, 4, -4, -1, 1, 0}, {0, -2, -1, 2, 1, 0},
+                                        {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+    static constexpr double G[6][3] = {{1. / 4, 0, 0},
+                                       {-1. / 6, -1. / 6, -1. / 6},
+                                       {-1. / 6, 1. / 6, -1. / 6},
+                                       {1. / 24, 1. / 12, 1. / 6},
+                                       {1. / 24, -1. / 12, 1. / 6},
+                                       {0, 0, 1}};
+    static constexpr double AT[4][6] = {
+        {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+};
+
+// sum_k c[k] * v(k) over the non-zero constexpr coefficients (unrolled; +-1 without multiply).
+template <typename T, int N, typename F>
+inline __attribute__((always_inline)) T dotc(const double (&c)[N], F&& v) {
+    T acc{};
+    bool first = true;
+#pragma GCC unroll 8
+    for (int k = 0; k < N; ++k) {
+        if (c[k] == 0) continue;
+        const T x = v(k);
+        const T term = c[k] == 1 ? x : c[k] == -1 ? -x : T(c[k]) * x;
+        acc = first ? term : acc + term;
+        first = false;
+    }
+    return acc;
+}
+
+// U[k][o][c] (k = A i + j) = (G g G^T)_ij for every (o, c), computed in double.
+template <typename T, int M> void winogradWeights(const T* w, T* U, int64_t O, int64_t C) {
+    using W = Wino<M>;
+    constexpr int A = W::A;
+    const int64_t OC = O * C;
+    for (int64_t oc = 0; oc < OC; ++oc) {
+        const T* g = w + oc * 9;
+        double t[A][3]; // G g
+        for (int i = 0; i < A; ++i)
+            for (int c = 0; c < 3; ++c)
+                t[i][c] = W::G[i][0] * g[c] + W::G[i][1] * g[3 + c] + W::G[i][2] * g[6 + c];
+        for (int i = 0; i < A; ++i)
+            for (int j = 0; j < A; ++j)
+                U[(i * A + j) * OC + oc] =
+                    T(t[i][0] * W::G[j][0] + t[i][1] * W::G[j][1] + t[i][2] * W::G[j][2]);
+    }
+}
+
+// Input transform of one run of tiles (same n, ty; tx in [tx0, tx0 + len)) of the channel
+// plane x (H x W) into V + k * kStride + u (u = 0 .. len). `rows` is scratch of
+// A * (M * len + 2) values, `zeros` W zeros.
+template <typename T, int M>
+VF_CLONES void winoIn(const T* __restrict x, const T* __restrict zeros, T* __restrict V,
+                      T* __restrict rows, int64_t H, int64_t W, int64_t ty, int64_t tx0,
+                      int64_t len, int64_t kStride) {
+    using Wn = Wino<M>;
+    constexpr int A = Wn::A;
+    const int64_t span = M * len + 2; // input columns M*tx0-1 .. M*(tx0+len)
+    const int64_t xs = M * tx0 - 1;   // image column of span column 0
+    const T* r[A];                    // image rows M ty - 1 + i; `zeros` outside the image
+    for (int i = 0; i < A; ++i) {
+        const int64_t yy = M * ty - 1 + i;
+        r[i] = (yy >= 0 && yy < H) ? x + yy * W : zeros;
+    }
+    // Span columns inside the image: [lo, hi).
+    const int64_t lo = std::max<int64_t>(0, -xs), hi = std::max(lo, std::min(span, W - xs));
+    for (int i = 0; i < A; ++i) {
+        T* t = rows + i * span;
+        for (int64_t q = 0; q < lo; ++q)
+            t[q] = 0;
+        for (int64_t q = hi; q < span; ++q)
+            t[q] = 0;
+    }
+    // Rows: t_i = sum_k BT[i][k] d_k.
+#pragma GCC unroll 6
+    for (int i = 0; i < A; ++i) {
+        T* __restrict t = rows + i * span;
+        for (int64_t q = lo; q < hi; ++q)
+            t[q] = dotc<T>(Wn::BT[i], [&](int k) { return r[k][q + xs]; });
+    }
+    // Columns: v_ij(u) = sum_k BT[j][k] t_i[M u + k].
+    for (int i = 0; i < A; ++i) {
+        const T* __restrict t = rows + i * span;
+#pragma GCC unroll 6
+        for (int j = 0; j < A; ++j) {
+            T* __restrict v = V + (i * A + j) * kStride;
+            for (int64_t u = 0; u < len; ++u)
+                v[u] = dotc<T>(Wn::BT[j], [&](int k) { return t[M * u + k]; });
+        }
+    }
+}
+
+// Output transform of one run of tiles for one output channel: Mt + k * kStride + u ->
+// output rows M ty .. M ty + M - 1 of the plane y (H x W), plus bias and optional LeakyReLU.
+// `buf` is scratch of M * M * len values.
+template <typename T, int M>
+VF_CLONES void winoOut(const T* __restrict Mt, T* __restrict y, T* __restrict buf, int64_t H,
+                       int64_t W, int64_t ty, int64_t tx0, int64_t len, int64_t kStride, T bias,
+                       T slope, bool act) {
+    using Wn = Wino<M>;
+    constexpr int A = Wn::A;
+    // s_aj(u) = sum_i AT[a][i] m_ij(u) into buf rows (a, j) of len, then y = s A.
+    T* s = buf + M * M * len; // A * M * len more values
+#pragma GCC unroll 4
+    for (int a = 0; a < M; ++a)
+#pragma GCC unroll 6
+        for (int j = 0; j < A; ++j) {
+            T* __restrict sj = s + (a * A + j) * len;
+            for (int64_t u = 0; u < len; ++u)
+                sj[u] = dotc<T>(Wn::AT[a], [&](int i) { return Mt[(i * A + j) * kStride + u]; });
+        }
+#pragma GCC unroll 4
+    for (int a = 0; a < M; ++a) {
+        T* __restrict o = buf + a * M * len;
+        const T* __restrict sa = s + a * A * len;
+        for (int64_t u = 0; u < len; ++u)
+#pragma GCC unroll 4
+            for (int b = 0; b < M; ++b) {
+                T v = dotc<T>(Wn::AT[b], [&](int j) { return sa[j * len + u]; }) + bias;
+                if (act) v = v < T(0) ? v * slope : v;
+                o[M * u + b] = v;
+            }
+    }
+    const int64_t x0 = M * tx0, n = std::min<int64_t>(M * len, W - x0);
+    for (int a = 0; a < M; ++a)
+        if (M * ty + a < H)
+            std::copy(buf + a * M * len, buf + a * M * len + n, y + (M * ty + a) * W + x0);
+}
+
+int64_t winoBudget() {
+    static const int64_t b = [] {
+        const char* e = std::getenv("VF_WINO_BUDGET");
+        return e ? std::atoll(e) : int64_t(1) << 20;
+    }();
+    return b;
+}
+
+template <typename T, int M>
+void winogradImpl(const at::Tensor& x, at::Tensor& y, const T* w, const T* bias, double slope) {
+    constexpr int A = Wino<M>::A, K = A * A;
+    const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+    const int64_t O = y.size(1);
+    at::Tensor U = at::empty({K, O, C}, x.options());
+    winogradWeights<T, M>(w, U.data_ptr<T>(), O, C);
+    const int64_t tH = (H + M - 1) / M, tW = (W + M - 1) / M, P = N * tH * tW;
+    // Tiles per block: V and M of a block (K (C + O) Pb values) stay within the budget.
+    int64_t Pb = winoBudget() / (K * (C + O));
+    Pb = std::clamp<int64_t>(Pb / 16 * 16, 32, 2048);
+    const int64_t blocks = (P + Pb - 1) / Pb;
+    const T* xp = x.data_ptr<T>();
+    T* yp = y.data_ptr<T>();
+    const bool act = slope >= 0;
+    at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+        at::Tensor Vb = at::empty({K * C * Pb}, x.options());
+        at::Tensor Mb = at::empty({K * O * Pb}, x.options());
+        const int64_t runMax = std::min(tW, Pb);
+        std::vector<T> scratch(size_t(std::max(A * (M * runMax + 2), (M * M + A * M) * runMax)));
+        std::vector<T> zeros(size_t(W), T(0));
+        for (int64_t blk = b0; blk < b1; ++blk) {
+            const int64_t p0 = blk * Pb, np = std::min(Pb, P - p0);
+            T* V = Vb.data_ptr<T>();
+            T* Mt = Mb.data_ptr<T>();
+            // Runs of tiles with the same (n, ty).
+            for (int64_t p = p0; p < p0 + np;) {
+                const int64_t n = p / (tH * tW), r = p % (tH * tW), ty = r / tW, tx0 = r % tW;
+                const int64_t len = std::min(tW - tx0, p0 + np - p);
+                for (int64_t c = 0; c < C; ++c)
+                    winoIn<T, M>(xp + (n * C + c) * H * W, zeros.data(), V + c * np + (p - p0),
+                                 scratch.data(), H, W, ty, tx0, len, C * np);
+                p += len;
+            }
+            at::Tensor Vt = Vb.narrow(0, 0, K * C * np).view({K, C, np});
+            at::Tensor Mv = Mb.narrow(0, 0, K * O * np).view({K, O, np});
+            for (int64_t k = 0; k < K; ++k) {
+                at::Tensor mk = Mv[k];
+                at::mm_out(mk, U[k], Vt[k]);
+            }
+            for (int64_t p = p0; p < p0 + np;) {
+                const int64_t n = p / (tH * tW), r = p % (tH * tW), ty = r / tW, tx0 = r % tW;
+                const int64_t len = std::min(tW - tx0, p0 + np - p);
+                for (int64_t o = 0; o < O; ++o)
+                    winoOut<T, M>(Mt + o * np + (p - p0), yp + (n * O + o) * H * W, scratch.data(),
+                                  H, W, ty, tx0, len, O * np, bias ? bias[o] : T(0), T(slope), act);
+                p += len;
+            }
+        }
+    });
+}
+
 } // namespace
 
 at::Tensor depthwise3x3(const at::Tensor& xIn, const at::Tensor& w, const at::Tensor& b) {
@@ -137,6 +342,63 @@ at::Tensor depthwise3x3(const at::Tensor& xIn, const at::Tensor& w, const at::Te
         depthwiseImpl<double>(x, y, wx, bx);
     else
         depthwiseImpl<float>(x, y, wx, bx);
+    return y;
+}
+
+at::Tensor conv1x1(const at::Tensor& xIn, const at::Tensor& w, const at::Tensor& b) {
+    at::Tensor x = xIn.contiguous();
+    TORCH_CHECK(x.dim() == 4 && w.dim() == 4 && w.size(1) == x.size(1) && w.size(2) == 1 &&
+                    w.size(3) == 1,
+                "conv1x1: unexpected shapes");
+    const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = w.size(0);
+    at::Tensor wm = w.to(x.scalar_type()).reshape({O, C});
+    at::Tensor y = at::empty({N, O, H, W}, x.options());
+    at::Tensor xv = x.view({N, C, H * W}), yv = y.view({N, O, H * W});
+    if (b.defined()) {
+        at::Tensor bias = b.to(x.scalar_type()).view({O, 1}).expand({O, H * W});
+        for (int64_t n = 0; n < N; ++n) {
+            at::Tensor yn = yv[n];
+            at::addmm_out(yn, bias, wm, xv[n]);
+        }
+    } else {
+        for (int64_t n = 0; n < N; ++n) {
+            at::Tensor yn = yv[n];
+            at::mm_out(yn, wm, xv[n]);
+        }
+    }
+    return y;
+}
+
+bool winogradPays(const at::Tensor& x, const at::Tensor& w) {
+    return supported(x) && x.dim() == 4 && w.dim() == 4 && w.size(2) == 3 && w.size(3) == 3 &&
+           w.size(1) == x.size(1) && w.size(1) >= 16 && w.size(0) >= 16;
+}
+
+at::Tensor conv3x3(const at::Tensor& xIn, const at::Tensor& w, const at::Tensor& b, double slope,
+                   int tile) {
+    at::Tensor x = xIn.contiguous();
+    TORCH_CHECK(x.dim() == 4 && w.dim() == 4 && w.size(1) == x.size(1) && w.size(2) == 3 &&
+                    w.size(3) == 3,
+                "conv3x3: unexpected shapes");
+    TORCH_CHECK(tile == 2 || tile == 4, "conv3x3: tile must be 2 or 4");
+    const int64_t O = w.size(0);
+    at::Tensor wx = w.to(x.scalar_type()).contiguous();
+    at::Tensor bx = b.defined() ? b.to(x.scalar_type()).contiguous() : at::Tensor();
+    at::Tensor y = at::empty({x.size(0), O, x.size(2), x.size(3)}, x.options());
+    const bool f4 = tile == 4;
+    if (x.scalar_type() == at::kDouble) {
+        const double* bp = bx.defined() ? bx.data_ptr<double>() : nullptr;
+        if (f4)
+            winogradImpl<double, 4>(x, y, wx.data_ptr<double>(), bp, slope);
+        else
+            winogradImpl<double, 2>(x, y, wx.data_ptr<double>(), bp, slope);
+    } else {
+        const float* bp = bx.defined() ? bx.data_ptr<float>() : nullptr;
+        if (f4)
+            winogradImpl<float, 4>(x, y, wx.data_ptr<float>(), bp, slope);
+        else
+            winogradImpl<float, 2>(x, y, wx.data_ptr<float>(), bp, slope);
+    }
     return y;
 }
 

@@ -17,6 +17,26 @@ at::Tensor layerNormChannels(const at::Tensor& x, const at::Tensor& w, const at:
 // per-plane kernel, 2-3x faster here than at::conv2d's grouped path.
 at::Tensor depthwise3x3(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b);
 
+// 1x1 convolution (stride 1, no groups) of a (N, C, H, W) float/double CPU tensor with weight
+// (O, C, 1, 1) and optional bias (O) as one explicit GEMM per frame, y[n] = W x[n] + b. Torch
+// routes 1x1 convolutions to oneDNN whenever more than one thread is set, which is about 2x
+// slower here than the BLAS GEMM (OpenBLAS, honours torch's thread count).
+at::Tensor conv1x1(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b);
+
+// Dense 3x3 convolution (groups 1, stride 1, zero padding 1) of a (N, C, H, W) float/double
+// CPU tensor with weight (O, C, 3, 3) and optional bias (O) by Winograd F(tile, 3) (tile 2
+// or 4): tile x tile output tiles, weights transformed to U = G g G^T ((tile+2)^2 matrices
+// O x C), inputs to V = B^T d B ((tile+2)^2 matrices C x tiles), one GEMM per matrix and
+// block of tiles, output Y = A^T M A. 2.25x (F(2,3)) or 4x (F(4,3)) fewer multiplications
+// than direct convolution; rounding differs from it by ~1e-6 relative (float). If slope >= 0
+// a LeakyReLU with that negative slope is applied to the output.
+at::Tensor conv3x3(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
+                   double slope = -1.0, int tile = 4);
+
+// True when conv3x3 is worth it (and supported) for this input/weight: channel counts large
+// enough for the GEMMs to be efficient.
+bool winogradPays(const at::Tensor& x, const at::Tensor& w);
+
 // True when the fused kernels handle this tensor (CPU, float32/float64, no autograd needed).
 bool supported(const at::Tensor& x);
 

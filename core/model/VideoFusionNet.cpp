@@ -36,6 +36,21 @@ Tensor dw(torch::nn::Conv2d& m, const Tensor& x, bool fast) {
     return m->forward(x);
 }
 
+// 1x1 conv module: one explicit GEMM per frame on the fast path (see FastOps.h).
+Tensor pw(torch::nn::Conv2d& m, const Tensor& x, bool fast) {
+    if (useFast(fast, x)) return fast::conv1x1(x, m->weight, m->bias);
+    return m->forward(x);
+}
+
+// Dense 3x3 conv module, optionally followed by LeakyReLU(slope >= 0): Winograd F(2,3) on the
+// fast path where the channel counts make it pay (see FastOps.h).
+Tensor c3x3(torch::nn::Conv2d& m, const Tensor& x, bool fast, double slope = -1.0) {
+    if (useFast(fast, x) && fast::winogradPays(x, m->weight))
+        return fast::conv3x3(x, m->weight, m->bias, slope);
+    Tensor y = m->forward(x);
+    return slope >= 0 ? lrelu(y, slope, useFast(fast, y)) : y;
+}
+
 // Feature energy: mean over channels of x^2, (N, C, h, w) -> (N, h, w).
 Tensor energy(const Tensor& x) {
     return x.detach().square().mean(1);
@@ -97,12 +112,12 @@ FeedForwardImpl::FeedForwardImpl(int64_t dim, double ffn, bool bias) {
 }
 
 Tensor FeedForwardImpl::forward(const Tensor& x, bool fast) {
-    Tensor y = dw(dwconv, project_in(x), fast);
+    Tensor y = dw(dwconv, pw(project_in, x, fast), fast);
     auto ch = y.chunk(2, 1);
     if (useFast(fast, y)) {
         Tensor g = at::gelu(ch[0]);
         g.mul_(ch[1]);
-        return project_out(g);
+        return pw(project_out, g, true);
     }
     return project_out(at::gelu(ch[0]) * ch[1]);
 }
@@ -116,7 +131,7 @@ AttentionImpl::AttentionImpl(int64_t dim, int64_t h, bool bias) : heads(h) {
 
 Tensor AttentionImpl::forward(const Tensor& x, bool fast) {
     const auto b = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-    Tensor t = dw(qkv_dwconv, qkv(x), fast);
+    Tensor t = dw(qkv_dwconv, pw(qkv, x, fast), fast);
     if (useFast(fast, t)) {
         t = t.contiguous();
         Tensor out = at::empty({b, C, H, W}, t.options());
@@ -126,7 +141,7 @@ Tensor AttentionImpl::forward(const Tensor& x, bool fast) {
             Tensor o = out[n].view({heads, C / heads, H * W});
             at::bmm_out(o, a, f[2]);
         }
-        return project_out(out);
+        return pw(project_out, out, true);
     }
     auto ch = t.chunk(3, 1);
     auto split = [&](const Tensor& z) { return z.reshape({b, heads, C / heads, H * W}); };
@@ -150,7 +165,7 @@ CrossAttentionImpl::CrossAttentionImpl(int64_t dim, int64_t h, bool bias) : head
 }
 
 Tensor CrossAttentionImpl::query(const Tensor& xa, bool fast) {
-    return dw(q_dwconv, q(xa), fast);
+    return dw(q_dwconv, pw(q, xa, fast), fast);
 }
 
 Tensor CrossAttentionImpl::forward(const Tensor& xa, const Tensor& xb, bool fast,
@@ -158,7 +173,7 @@ Tensor CrossAttentionImpl::forward(const Tensor& xa, const Tensor& xb, bool fast
     // xa may be undefined when the query is precomputed; xb has the same shape.
     const auto b = xb.size(0), C = xb.size(1), H = xb.size(2), W = xb.size(3);
     Tensor qq = qPre.defined() ? qPre : query(xa, fast);
-    Tensor kvt = dw(kv_dwconv, kv(xb), fast);
+    Tensor kvt = dw(kv_dwconv, pw(kv, xb, fast), fast);
     if (useFast(fast, kvt)) {
         qq = qq.contiguous();
         kvt = kvt.contiguous();
@@ -170,7 +185,7 @@ Tensor CrossAttentionImpl::forward(const Tensor& xa, const Tensor& xb, bool fast
             Tensor o = out[n].view({heads, C / heads, H * W});
             at::bmm_out(o, a, f[1]);
         }
-        return project_out(out);
+        return pw(project_out, out, true);
     }
     auto ch = kvt.chunk(2, 1);
     auto split = [&](const Tensor& z) { return z.reshape({b, heads, C / heads, H * W}); };
@@ -272,7 +287,7 @@ ResidualBlockNoBNImpl::ResidualBlockNoBNImpl(int64_t nf) {
 
 Tensor ResidualBlockNoBNImpl::forward(const Tensor& x, bool fast) {
     if (useFast(fast, x)) {
-        Tensor y = conv2(lrelu(conv1(x), 0.1, true));
+        Tensor y = c3x3(conv2, c3x3(conv1, x, true, 0.1), true);
         return y.add_(x);
     }
     return x + conv2(at::leaky_relu(conv1(x), 0.1));
@@ -314,7 +329,8 @@ Tensor conv3dFrames(const Tensor& x, const torch::nn::Conv3d& conv, int64_t T) {
     const auto O = w.size(0), C = w.size(1);
     const auto BT = x.size(0), H = x.size(2), W = x.size(3), B = BT / T;
     Tensor w2 = w.permute({2, 0, 1, 3, 4}).reshape({3 * O, C, 3, 3}).to(x.scalar_type());
-    Tensor y = at::conv2d(x, w2, {}, 1, 1).view({B, T, 3, O, H, W});
+    Tensor y = (fast::winogradPays(x, w2) ? fast::conv3x3(x, w2, {}) : at::conv2d(x, w2, {}, 1, 1))
+                   .view({B, T, 3, O, H, W});
     Tensor out = y.select(2, 1).clone(at::MemoryFormat::Contiguous); // (B, T, O, H, W)
     if (T > 1) {
         out.narrow(1, 1, T - 1).add_(y.select(2, 0).narrow(1, 0, T - 1));
@@ -533,9 +549,9 @@ Tensor StackedCoAttentionImpl::forward(const Tensor& xIn, bool fast, TapSink* ta
             const int64_t h = at_->heads, c = C / h, HW = H * W;
             Tensor flat = x.reshape({B * T, C, H, W});
             Tensor ln = blk->norm1->forward(flat, true);
-            Tensor q = dw(at_->q_dwconv, at_->q(ln), true).contiguous();
-            Tensor kvp = dw(at_->kv_dwconv_prev, at_->kv_prev(ln), true).contiguous();
-            Tensor kvn = dw(at_->kv_dwconv_next, at_->kv_next(ln), true).contiguous();
+            Tensor q = dw(at_->q_dwconv, pw(at_->q, ln, true), true).contiguous();
+            Tensor kvp = dw(at_->kv_dwconv_prev, pw(at_->kv_prev, ln, true), true).contiguous();
+            Tensor kvn = dw(at_->kv_dwconv_next, pw(at_->kv_next, ln, true), true).contiguous();
             Tensor out = at::empty({B * T, C, H, W}, q.options());
             std::vector<Tensor> ap, an, ac;
             for (int64_t b = 0; b < B; ++b)
@@ -558,7 +574,7 @@ Tensor StackedCoAttentionImpl::forward(const Tensor& xIn, bool fast, TapSink* ta
                         ac.push_back(a);
                     }
                 }
-            Tensor y = at_->project_out(out);
+            Tensor y = pw(at_->project_out, out, true);
             y.add_(flat);
             y.add_(blk->ffn->forward(blk->norm2->forward(y, true), true));
             x = y.view({B, T, C, H, W});
@@ -629,7 +645,7 @@ Tensor Decoder3DImpl::forward(const Tensor& x, bool fast) {
     Tensor y = x;
     for (auto& b : list)
         y = b->forward(y, fast);
-    y = c0(y);
+    y = pw(c0, y, fast);
     y = lrelu(y, 0.2, useFast(fast, y));
     return c2(y);
 }

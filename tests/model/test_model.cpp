@@ -11,6 +11,7 @@
 #include "core/common/Error.h"
 #include "core/model/Checkpoint.h"
 #include "core/model/CheckpointInfo.h"
+#include "core/model/FastOps.h"
 #include "core/model/VideoFusion.h"
 #include "core/model/VideoFusionNet.h"
 
@@ -211,6 +212,9 @@ private Q_SLOTS:
                 const at::Tensor& ref = io.at(name + sfx);
                 QCOMPARE(t.sizes().vec(), ref.sizes().vec());
                 double d = maxAbsDiff(t, ref);
+                // The margin, for the record (the fast path's Winograd rounding shows here).
+                qInfo("%s %s%s (%s): max |diff| %.3g (tolerance %.0e)", c.name, name, sfx.c_str(),
+                      fast ? "fast" : "reference", d, tol);
                 QVERIFY2(d <= tol, qPrintable(QString("%1 %2%3: max |diff| %4 > %5")
                                                   .arg(c.name)
                                                   .arg(name)
@@ -261,6 +265,54 @@ private Q_SLOTS:
     }
 
     // The fast path equals the reference path (float64: to rounding).
+    // The fast path's convolution kernels (Winograd F(2,3) and F(4,3) 3x3, GEMM 1x1) against
+    // at::conv2d on sizes that are not tile multiples (partial tiles at the right and bottom
+    // borders, a 1-pixel-wide plane, more tiles than one block), with and without bias and
+    // with the fused LeakyReLU: float64 to 1e-12 (exactness of the transforms), float32 to
+    // 2e-5 relative (rounding).
+    void fastConvKernelsMatchConv2d() {
+        torch::NoGradGuard ng;
+        at::manual_seed(7);
+        struct S {
+            int64_t N, C, O, H, W;
+        };
+        const S shapes[] = {{2, 16, 24, 7, 9},
+                            {1, 32, 16, 1, 13},
+                            {3, 20, 17, 30, 26},
+                            {1, 16, 16, 5, 1},
+                            {2, 64, 48, 64, 82}};
+        for (const S& s : shapes)
+            for (auto dt : {at::kDouble, at::kFloat})
+                for (bool bias : {true, false}) {
+                    auto o = at::TensorOptions().dtype(dt);
+                    at::Tensor x = at::randn({s.N, s.C, s.H, s.W}, o);
+                    at::Tensor w3 = at::randn({s.O, s.C, 3, 3}, o) / std::sqrt(9.0 * s.C);
+                    at::Tensor w1 = at::randn({s.O, s.C, 1, 1}, o) / std::sqrt(double(s.C));
+                    at::Tensor b = bias ? at::randn({s.O}, o) : at::Tensor();
+                    const double tol = dt == at::kDouble ? 1e-12 : 2e-5;
+                    auto check = [&](const at::Tensor& got, const at::Tensor& want,
+                                     const char* what) {
+                        QCOMPARE(got.sizes().vec(), want.sizes().vec());
+                        const double rel = (got - want).abs().max().item<double>() /
+                                           want.abs().max().item<double>();
+                        QVERIFY2(rel <= tol, qPrintable(QString("%1 %2x%3x%4x%5 -> %6: rel %7")
+                                                            .arg(what)
+                                                            .arg(s.N)
+                                                            .arg(s.C)
+                                                            .arg(s.H)
+                                                            .arg(s.W)
+                                                            .arg(s.O)
+                                                            .arg(rel)));
+                    };
+                    at::Tensor ref3 = at::conv2d(x, w3, b, 1, 1);
+                    check(fast::conv3x3(x, w3, b, -1.0, 2), ref3, "F(2,3)");
+                    check(fast::conv3x3(x, w3, b, -1.0, 4), ref3, "F(4,3)");
+                    check(fast::conv3x3(x, w3, b, 0.1, 4), at::leaky_relu(ref3, 0.1),
+                          "F(4,3)+LeakyReLU");
+                    check(fast::conv1x1(x, w1, b), at::conv2d(x, w1, b), "1x1 GEMM");
+                }
+    }
+
     void fastEqualsReference() {
         torch::NoGradGuard ng;
         auto io = loadTensorDict(fixtures() / "vf16_t5_io.pt");
