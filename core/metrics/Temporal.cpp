@@ -60,54 +60,46 @@ bool wants(const std::vector<Metric>& w, Metric m) {
 // Mean over the mask of a per-pixel residual between an 8-bit frame and a warped float frame.
 // kind: 0 = L2 norm over channels, 1 = mean |.| over channels, 2 = squared L2 on [0,1].
 // Per-pixel values go to a row buffer (vectorised loop), then summed in order in double.
-template <int kind, int ch>
-void residualRow(const uchar* __restrict c, const float* __restrict w, const uchar* __restrict m,
-                 int n, double* __restrict out) {
-    for (int x = 0; x < n; ++x) {
-        double acc = 0;
-        for (int k = 0; k < ch; ++k) {
-            const double d = double(c[x * ch + k]) - double(w[x * ch + k]);
-            acc += kind == 1 ? std::abs(d) : d * d;
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define VF_TMP_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define VF_TMP_CLONES
+#endif
+
+// Element-wise |c - w| (absolute = true) or (c - w)^2 over n contiguous values, in double.
+VF_TMP_CLONES void diffRow(const uchar* __restrict c, const float* __restrict w, int n,
+                           bool absolute, double* __restrict out) {
+    if (absolute)
+        for (int i = 0; i < n; ++i)
+            out[i] = std::abs(double(c[i]) - double(w[i]));
+    else
+        for (int i = 0; i < n; ++i) {
+            const double d = double(c[i]) - double(w[i]);
+            out[i] = d * d;
         }
-        const double v =
-            kind == 0 ? std::sqrt(acc) : (kind == 1 ? acc / ch : acc / (255.0 * 255.0));
-        out[x] = m[x] ? v : 0.0;
-    }
 }
 
+// Mean over the mask of a per-pixel residual between an 8-bit frame and a warped float frame.
+// kind: 0 = L2 norm over channels, 1 = mean |.| over channels, 2 = squared L2 on [0,1].
 double residualMean(const cv::Mat& cur, const cv::Mat& warped, const cv::Mat& mask, int kind) {
     const int ch = cur.channels();
-    std::vector<double> row(cur.cols);
-    const std::vector<uchar> all(cur.cols, 255);
+    const int w = cur.cols;
+    std::vector<double> diff(size_t(w) * ch);
     double s = 0, n = 0;
     for (int y = 0; y < cur.rows; ++y) {
         const uchar* c = cur.ptr<uchar>(y);
         const float* wp = warped.ptr<float>(y);
-        const uchar* m = mask.empty() ? all.data() : mask.ptr<uchar>(y);
-        const int w = cur.cols;
-        double* o = row.data();
-        if (ch == 3) {
-            if (kind == 0)
-                residualRow<0, 3>(c, wp, m, w, o);
-            else if (kind == 1)
-                residualRow<1, 3>(c, wp, m, w, o);
-            else
-                residualRow<2, 3>(c, wp, m, w, o);
-        } else {
-            if (kind == 0)
-                residualRow<0, 1>(c, wp, m, w, o);
-            else if (kind == 1)
-                residualRow<1, 1>(c, wp, m, w, o);
-            else
-                residualRow<2, 1>(c, wp, m, w, o);
+        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(y);
+        diffRow(c, wp, w * ch, kind == 1, diff.data());
+        const double* d = diff.data();
+        for (int x = 0; x < w; ++x, d += ch) {
+            if (m && !m[x]) continue;
+            double acc = d[0];
+            for (int k = 1; k < ch; ++k)
+                acc += d[k];
+            s += kind == 0 ? std::sqrt(acc) : (kind == 1 ? acc / ch : acc / (255.0 * 255.0));
+            n += 1;
         }
-        for (int x = 0; x < cur.cols; ++x)
-            s += row[x];
-        if (mask.empty())
-            n += cur.cols;
-        else
-            for (int x = 0; x < cur.cols; ++x)
-                n += m[x] != 0;
     }
     return n > 0 ? s / n : std::numeric_limits<double>::quiet_NaN();
 }
