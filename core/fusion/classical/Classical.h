@@ -10,7 +10,9 @@
 // registerClassicalMethods() adds them to a MethodRegistry under the names:
 //   average, maximum, pca, lp, rp, dwt, gff, cbf, adf, tif, mgff, gtf, hybrid-msd, vsmwls
 // The building blocks below are public so tests and benchmarks can check them directly.
-// No Qt, no LibTorch. All functions are thread-safe (no shared mutable state).
+// No Qt, no LibTorch. All functions are thread-safe (the only shared state is the pool of
+// recycled scratch buffers, detail::scratch, which locks). The methods registered here fuse
+// sequences several frames at once (one per OpenCV thread; see Register.cpp).
 
 #include <utility>
 #include <vector>
