@@ -41,8 +41,9 @@
 //     VIFB): Td = 2, wt_min = 0.001, Lg = 1.5, Nrg = 0.9999, kg = 19, sg = 0.5, Nra = 0.9995,
 //     ka = 22, sa = 0.5; Sobel over an edge-replicated border.
 //   * FMI: Haghighat's fmi.m with feature 'gradient' (MATLAB gradient(img), i.e. the x
-//     derivative, as fmi.m uses it) and w = 3; ~0.45 s per 640x480 frame, so not in the
-//     default sets.
+//     derivative, as fmi.m uses it) and w = 3, evaluated in an exact closed form (Fmi.cpp;
+//     equal to the literal per-window code to ~1e-15) at ~0.2 s CPU per 640x480 frame, still
+//     several times the rest of the suite, so not in the default sets.
 //   * Degenerate inputs where MATLAB returns NaN (0/0) give a number here: corr2 of a constant
 //     image -> 0 (CC, SCD), Qabf without any gradient -> 0, VIF of textureless images -> 1 if
 //     the fused image is textureless too, else 0.
@@ -151,8 +152,11 @@ using Values = std::map<Metric, double>;
 
 // Computes the requested image metrics of F against A (IR) and B (visible). Images may be
 // 8-bit grey or BGR, all the same size (Error(Mismatch) otherwise). Intermediate results
-// (grey conversion, gradients, Gaussian moments) are shared between metrics. Temporal and
-// restoration ids in `which` are ignored.
+// (grey conversion, gradients, Gaussian moments) are shared between metrics: the SSIM moments
+// of F, A and B (and VIF's, per scale) come from one fused double-precision filter pass.
+// The optimised kernels agree with a literal translation of the toolbox formulas to
+// floating-point rounding (tests/metrics/test_metrics_reference). Temporal and restoration
+// ids in `which` are ignored.
 Values imageMetrics(const cv::Mat& ir, const cv::Mat& vi, const cv::Mat& fused,
                     const std::vector<Metric>& which, const Conventions& conv = {},
                     const cv::Mat& mask = {});
@@ -182,7 +186,8 @@ struct FlowOptions {
     // DIS MEDIUM by default: ~4x the cost of FAST but its flow explains the M3SVD motion
     // better (self-warp residual of the visible clip 2.40 vs 2.82 grey levels on 0111_1716,
     // bench/metrics/RESULTS.md); flowD needs one flow per pair, which fits the per-pair budget.
-    // The full temporal set needs 6 flows per pair: use DisFast there when speed matters.
+    // The full temporal set needs 6 flows per pair: use DisFast there when speed matters
+    // (~4x cheaper; still over the 40 ms/pair budget on 2 cores, see RESULTS.md).
     FlowMethod method = FlowMethod::DisMedium;
 };
 const char* flowMethodName(FlowMethod m);            // "dis-fast", "dis-medium", "farneback"
