@@ -21,15 +21,18 @@ namespace vf::fusion::classical {
 namespace detail {
 
 cv::Mat boxMean(const cv::Mat& src, int r) {
-    cv::Mat dst;
+    cv::Mat dst = scratch(src.size());
     cv::boxFilter(src, dst, CV_32F, cv::Size(2 * r + 1, 2 * r + 1), cv::Point(-1, -1), true,
                   cv::BORDER_REFLECT);
     return dst;
 }
 
 cv::Mat gaussian(const cv::Mat& src, double sigma, int halfWidth, int border) {
-    cv::Mat dst;
-    if (halfWidth <= 0 || sigma <= 0) return src.clone();
+    cv::Mat dst = scratch(src.size());
+    if (halfWidth <= 0 || sigma <= 0) {
+        src.copyTo(dst);
+        return dst;
+    }
     if (halfWidth <= 60) {
         cv::Mat k = cv::getGaussianKernel(2 * halfWidth + 1, sigma, CV_32F);
         cv::sepFilter2D(src, dst, CV_32F, k, k, cv::Point(-1, -1), 0, border);
@@ -39,11 +42,11 @@ cv::Mat gaussian(const cv::Mat& src, double sigma, int halfWidth, int border) {
     // is truncated at 3 sigma; the cascade is not, a difference below 1% of the peak.)
     int w = static_cast<int>(std::lround(std::sqrt(3.0 * sigma * sigma + 1.0)));
     if (w % 2 == 0) ++w;
-    dst = src;
-    for (int i = 0; i < 4; ++i) {
-        cv::Mat t;
+    cv::Mat t = scratch(src.size());
+    cv::boxFilter(src, dst, CV_32F, cv::Size(w, w), cv::Point(-1, -1), true, border);
+    for (int i = 1; i < 4; ++i) {
         cv::boxFilter(dst, t, CV_32F, cv::Size(w, w), cv::Point(-1, -1), true, border);
-        dst = t;
+        std::swap(dst, t);
     }
     return dst;
 }
@@ -284,8 +287,18 @@ cv::Mat fastBilateral(const cv::Mat& src, double sigmaS, double sigmaR) {
     const int sh = static_cast<int>((H - 1) / sigmaS) + 1 + 2 * pad;
     const int sd = static_cast<int>((mx - mn) / sigmaR) + 1 + 2 * pad;
     const size_t n = static_cast<size_t>(sw) * sh * sd;
-    // layout: z fastest, then x, then y
-    std::vector<float> val(n, 0.f), wgt(n, 0.f);
+    // layout: z fastest, then x, then y. The grids (tens of MB at the finest level) come from
+    // the scratch pool: fresh ones cost more in page faults than the whole filter.
+    const cv::Size gridShape(static_cast<int>(n), 1);
+    cv::Mat valM = scratch(gridShape), wgtM = scratch(gridShape);
+    cv::Mat bvM = scratch(gridShape), bwM = scratch(gridShape);
+    // (all zero: the blur below writes interior cells only and reads the zero border cells)
+    for (cv::Mat* m : {&valM, &wgtM, &bvM, &bwM})
+        m->setTo(0);
+    float* val = valM.ptr<float>();
+    float* wgt = wgtM.ptr<float>();
+    float* bv = bvM.ptr<float>();
+    float* bw = bwM.ptr<float>();
     auto idx = [&](int x, int y, int z) {
         return (static_cast<size_t>(y) * sw + static_cast<size_t>(x)) * sd + static_cast<size_t>(z);
     };
@@ -303,24 +316,23 @@ cv::Mat fastBilateral(const cv::Mat& src, double sigmaS, double sigmaR) {
         }
     }
     // blur: [1 2 1]/4 twice along each dimension, interior cells only (as the original)
-    std::vector<float> bv(n), bw(n);
     const size_t off[3] = {static_cast<size_t>(sd), static_cast<size_t>(sw) * sd, 1};
     for (int dim = 0; dim < 3; ++dim) {
         const size_t o = off[dim];
         for (int it = 0; it < 2; ++it) {
-            bv.swap(val);
-            bw.swap(wgt);
+            std::swap(bv, val);
+            std::swap(bw, wgt);
             for (int y = 1; y < sh - 1; ++y)
                 for (int x = 1; x < sw - 1; ++x) {
                     const size_t base = idx(x, y, 1);
-                    blur121(bv.data() + base, val.data() + base, o, sd - 2);
-                    blur121(bw.data() + base, wgt.data() + base, o, sd - 2);
+                    blur121(bv + base, val + base, o, sd - 2);
+                    blur121(bw + base, wgt + base, o, sd - 2);
                 }
         }
     }
     for (size_t i = 0; i < n; ++i)
         val[i] /= (wgt[i] != 0.f ? wgt[i] : 1.f);
-    cv::Mat dst(src.size(), CV_32FC1);
+    cv::Mat dst = scratch(src.size());
     parallelRows(H, [&](int ya, int yb) {
         for (int y = ya; y < yb; ++y) {
             const float* s = src.ptr<float>(y);

@@ -41,10 +41,13 @@ Msd decompose(const cv::Mat& img, int levels, double sigma, double sigmaR) {
         const int w = static_cast<int>(std::floor(3 * s0));
         const size_t J = static_cast<size_t>(j);
         m.g[J] = gaussian(m.g[J - 1], s0, w, cv::BORDER_REFLECT);
-        cv::Mat b01 = bl * (1.0 / 255.0);
-        cv::Mat nbl = fastBilateral(b01, s0, sigmaR / std::pow(2.0, j - 2)) * 255.0;
-        m.d[J] = m.g[J - 1] - nbl;
-        m.e[J] = nbl - m.g[J];
+        cv::Mat b01 = scratch(img.size()), nbl = scratch(img.size());
+        bl.convertTo(b01, CV_32F, 1.0 / 255.0);
+        fastBilateral(b01, s0, sigmaR / std::pow(2.0, j - 2)).convertTo(nbl, CV_32F, 255.0);
+        m.d[J] = scratch(img.size());
+        m.e[J] = scratch(img.size());
+        cv::subtract(m.g[J - 1], nbl, m.d[J]);
+        cv::subtract(nbl, m.g[J], m.e[J]);
         bl = nbl;
         s0 *= 2;
     }
@@ -60,13 +63,18 @@ cv::Mat fuseHybridMsd(const cv::Mat& ir, const cv::Mat& vi, const HybridMsdParam
                     "hybrid-msd: need 1 <= levels <= 6 and positive lambda and sigmas");
     const int N = p.levels;
     Msd m1, m2; // 1 = visible, 2 = IR (Hybrid_MSD(img2=visible, img1=IR) in run_Hybrid_MSD)
-    runPair([&] { m1 = decompose(vi * 255.0, N, p.sigmaS, p.sigmaR); },
-            [&] { m2 = decompose(ir * 255.0, N, p.sigmaS, p.sigmaR); });
+    auto to255 = [](const cv::Mat& img) {
+        cv::Mat o = scratch(img.size());
+        img.convertTo(o, CV_32F, 255.0);
+        return o;
+    };
+    runPair([&] { m1 = decompose(to255(vi), N, p.sigmaS, p.sigmaR); },
+            [&] { m2 = decompose(to255(ir), N, p.sigmaS, p.sigmaR); });
     const double atanL = std::atan(p.lambda);
     double sigma0 = p.sigmaS * std::pow(2.0, N); // value after the decomposition loop
     cv::Mat mf;
     auto blend = [](const cv::Mat& c, const cv::Mat& a2, const cv::Mat& a1) {
-        cv::Mat o(c.size(), CV_32FC1);
+        cv::Mat o = scratch(c.size());
         for (int y = 0; y < c.rows; ++y) {
             const float* w = c.ptr<float>(y);
             const float* q = a2.ptr<float>(y);
@@ -83,7 +91,7 @@ cv::Mat fuseHybridMsd(const cv::Mat& ir, const cv::Mat& vi, const HybridMsdParam
         cv::max(r, 0.0, r);
         double emax = 0;
         cv::minMaxLoc(r, nullptr, &emax);
-        cv::Mat c(r.size(), CV_32FC1);
+        cv::Mat c = scratch(r.size());
         const float inv = emax > 0 ? static_cast<float>(1.0 / emax) : 0.f;
         const float lam = static_cast<float>(p.lambda), nrm = static_cast<float>(1.0 / atanL);
         for (int y = 0; y < r.rows; ++y) {
