@@ -42,8 +42,9 @@ inline float invSqrt(float v) {
 
 // One row of the dual ascent + projection onto |p| <= lambda. `ubn` is the next row of ubar
 // (the row itself for the last row, which has no vertical gradient).
-void dualRow(const float* __restrict ub, const float* __restrict ubn, float* __restrict qx,
-             float* __restrict qy, int cols, float sigma, float lambda) {
+VF_SIMD_CLONES void dualRow(const float* __restrict ub, const float* __restrict ubn,
+                            float* __restrict qx, float* __restrict qy, int cols, float sigma,
+                            float lambda) {
     const float lam2 = lambda * lambda;
     for (int x = 0; x + 1 < cols; ++x) {
         const float nx = qx[x] + sigma * (ub[x + 1] - ub[x]);
@@ -62,9 +63,9 @@ void dualRow(const float* __restrict ub, const float* __restrict ubn, float* __r
 // One row of the primal step: u <- prox_{tau |. - f|_1}(u + tau div p), ubar = 2u_new - u_old.
 // div p = -grad^T p (forward differences, Neumann boundary); `qy` is zeros on the last row,
 // `qyp` (the previous row of py) zeros on the first.
-void primalRow(const float* __restrict qx, const float* __restrict qy, const float* __restrict qyp,
-               const float* __restrict fr, float* __restrict uu, float* __restrict ub, int cols,
-               float tau) {
+VF_SIMD_CLONES void primalRow(const float* __restrict qx, const float* __restrict qy,
+                              const float* __restrict qyp, const float* __restrict fr,
+                              float* __restrict uu, float* __restrict ub, int cols, float tau) {
     auto step = [&](int x, float divx) {
         const float old = uu[x];
         const float v = old + tau * (divx + qy[x] - qyp[x]) - fr[x];
