@@ -31,11 +31,15 @@
 
 #include "core/common/Error.h"
 #include "core/common/Resources.h"
+#include "ui/AnnotateTools.h"
+#include "ui/DegradeDialog.h"
 #include "ui/Dialogs.h"
 #include "ui/JobsPanel.h"
 #include "ui/MetricsPanel.h"
 #include "ui/StagePanel.h"
+#include "ui/TemporalViews.h"
 #include "ui/Timeline.h"
+#include "ui/export/ExportDialogs.h"
 
 #include <QDialogButtonBox>
 #include <QDir>
@@ -124,6 +128,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
     buildActions();
     buildDocks();
+    annotate_ = new AnnotateTools(this, ws_, viewer_, jobs_);
+    annotate_->install(viewMenu_);
+    annotate_->setSharedKeyActions(
+        {action(QStringLiteral("actLoopOut")), action(QStringLiteral("actDiffKind")),
+         action(QStringLiteral("actSlower")), action(QStringLiteral("actFaster")),
+         action(QStringLiteral("actPrevMark")), action(QStringLiteral("actNextMark"))});
+    connect(annotate_, &AnnotateTools::message, this,
+            [this](const QString& m, int ms) { statusBar()->showMessage(m, ms); });
+    connect(annotate_, &AnnotateTools::error, this, &MainWindow::showError);
 
     connect(ws_, &Workspace::frameChanged, this, [this] {
         updateTransport();
@@ -236,6 +249,9 @@ void MainWindow::buildActions() {
               });
     addAction(file, QStringLiteral("actSaveSessionAs"), tr("Save session as…"),
               QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), saveAs);
+    file->addSeparator();
+    (new ExportTools(this))->install(file); // Export clip… / Export comparison video…
+    file->addSeparator();
     addAction(file, QStringLiteral("actPreferences"), tr("Preferences…"),
               QKeySequence(Qt::CTRL | Qt::Key_Comma), [this] { preferencesDialog(); });
     file->addSeparator();
@@ -344,6 +360,28 @@ void MainWindow::buildActions() {
                       if (m < ws_->frame() && m > best) best = m;
                   if (best >= 0) ws_->setFrame(best);
               });
+
+    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+    addAction(tools, QStringLiteral("actFuse"), tr("Fuse with VideoFusion…"),
+              QKeySequence(Qt::CTRL | Qt::Key_R), [this] { fuseDialog(); });
+    addAction(tools, QStringLiteral("actBaselines"), tr("Run baselines…"),
+              QKeySequence(Qt::CTRL | Qt::Key_B), [this] { baselinesDialog(); });
+    addAction(tools, QStringLiteral("actComputeMetrics"), tr("Compute metrics"),
+              QKeySequence(Qt::CTRL | Qt::Key_M), [this] { metrics_->compute(); });
+    addAction(tools, QStringLiteral("actIntensityCurves"), tr("Mean-intensity curves"),
+              QKeySequence(Qt::CTRL | Qt::Key_I), [this] { metrics_->intensityPlot()->compute(); });
+    addAction(tools, QStringLiteral("actPickColumn"), tr("Pick x–t column"),
+              QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_X), [this] {
+                  annotate_->setAnnotateMode(false);
+                  slices_->beginPick(Qt::Vertical);
+              });
+    addAction(tools, QStringLiteral("actPickRow"), tr("Pick y–t row"),
+              QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Y), [this] {
+                  annotate_->setAnnotateMode(false);
+                  slices_->beginPick(Qt::Horizontal);
+              });
+    addAction(tools, QStringLiteral("actDegrade"), tr("Simulate degradation…"),
+              QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D), [this] { degradeDialog(); });
 }
 
 void MainWindow::buildDocks() {
@@ -418,6 +456,39 @@ void MainWindow::buildDocks() {
     tabifyDockWidget(mdock, sdock);
     mdock->raise();
     viewMenu_->addAction(sdock->toggleViewAction());
+
+    auto* xdock = new QDockWidget(tr("x–t slices"), this);
+    xdock->setObjectName(QStringLiteral("dockSlices"));
+    slices_ = new SliceView(ws_, viewer_, jobs_, xdock);
+    connect(slices_, &SliceView::seekRequested, ws_, &Workspace::setFrame);
+    connect(slices_, &SliceView::pickArmed, xdock, [xdock](bool on) {
+        if (!on) return;
+        xdock->show();
+        xdock->raise();
+    });
+    xdock->setWidget(slices_);
+    addDockWidget(Qt::BottomDockWidgetArea, xdock);
+    tabifyDockWidget(jdock, xdock);
+    jdock->raise();
+    viewMenu_->addAction(xdock->toggleViewAction());
+}
+
+void MainWindow::degradeDialog() {
+    if (!ws_->hasPair()) return;
+    DegradeDialog dlg(ws_, this);
+    if (dlg.exec() != QDialog::Accepted) return;
+    try {
+        startDegrade(ws_, jobs_, dlg.request(), [this](const DegradeResult& r) {
+            offerDegraded(this, ws_, r, [this](const QString& e) {
+                if (e.isEmpty())
+                    showBanner(ws_->warnings());
+                else
+                    showError(tr("Degraded pair"), e);
+            });
+        });
+    } catch (const std::exception& e) {
+        showError(tr("Cannot degrade"), QString::fromStdString(e.what()));
+    }
 }
 
 void MainWindow::fuseDialog() {
@@ -533,6 +604,7 @@ QJsonObject MainWindow::sessionJson() const {
                                             {QStringLiteral("out"), double(loopOut_)},
                                             {QStringLiteral("enabled"), loop_}};
     o[QStringLiteral("speed")] = speed_;
+    o[QStringLiteral("annotations")] = annotate_->sessionJson();
     return o;
 }
 
@@ -664,6 +736,11 @@ void MainWindow::openSession(const QString& path) {
             loop.value(QStringLiteral("enabled")).toBool());
     setSpeed(o.value(QStringLiteral("speed")).toDouble(1.0));
     ws_->setFrame(qint64(o.value(QStringLiteral("frame")).toDouble()));
+    try {
+        annotate_->restoreSession(o.value(QStringLiteral("annotations")).toObject());
+    } catch (const std::exception& e) {
+        warnings << QString::fromStdString(e.what());
+    }
     showBanner(warnings);
     if (path != autosavePath()) {
         sessionPath_ = path;

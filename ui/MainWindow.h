@@ -27,6 +27,8 @@ class Timeline;
 class MetricsPanel;
 class StagePanel;
 class JobsPanel;
+class AnnotateTools;
+class SliceView;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -61,6 +63,8 @@ public:
     MetricsPanel* metricsPanel() const { return metrics_; }
     StagePanel* stagePanel() const { return stage_; }
     JobsPanel* jobsPanel() const { return jobsPanel_; }
+    AnnotateTools* annotateTools() const { return annotate_; } // Annotate menu, overlays, docks
+    SliceView* sliceView() const { return slices_; }           // x–t / y–t slices dock
 
     // Sessions: versioned JSON (inputs, streams with their methods/parameters/cached results,
     // layout, playhead, marks, loop). Errors throw vf::Error naming the file.
@@ -99,6 +103,7 @@ private:
     void baselinesDialog();
     void addStreamDialog();
     void preferencesDialog();
+    void degradeDialog();
     void addRecentSession(const QString& path);
     void rebuildRecentSessions();
     QAction* addAction(QMenu* menu, const QString& name, const QString& text,
@@ -124,6 +129,8 @@ private:
     MetricsPanel* metrics_ = nullptr;
     StagePanel* stage_ = nullptr;
     JobsPanel* jobsPanel_ = nullptr;
+    AnnotateTools* annotate_ = nullptr;
+    SliceView* slices_ = nullptr;
     QTimer autosaveTimer_;
     QString sessionPath_;
     QMenu* viewMenu_ = nullptr;

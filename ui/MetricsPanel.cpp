@@ -24,6 +24,7 @@
 
 #include "core/common/Error.h"
 #include "core/io/FrameSequence.h"
+#include "ui/TemporalViews.h"
 
 #if VF_HAVE_METRICS
 #include "core/metrics/Metrics.h"
@@ -179,6 +180,8 @@ MetricsPanel::MetricsPanel(Workspace* ws, JobManager* jobs, QWidget* parent)
     chart_->chart()->setBackgroundBrush(QColor(32, 32, 32));
     chart_->chart()->legend()->setAlignment(Qt::AlignBottom);
     chart_->setMinimumHeight(180);
+    intensity_ = new IntensityPlot(ws_, jobs_, split);
+    connect(intensity_, &IntensityPlot::seekRequested, this, &MetricsPanel::seekRequested);
     v->addWidget(split, 1);
     note_ = new QLabel(this);
     note_->setWordWrap(true);

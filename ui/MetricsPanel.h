@@ -23,6 +23,8 @@ class QValueAxis;
 
 namespace vf::ui {
 
+class IntensityPlot;
+
 // Chart view that reports the x value clicked.
 class SeekChartView : public QChartView {
     Q_OBJECT
@@ -55,6 +57,8 @@ public:
     const std::map<int, StreamMetrics>& results() const { return results_; }
     QTableWidget* table() const { return table_; }
     SeekChartView* chartView() const { return chart_; }
+    // Mean-intensity curves of sources and fused streams (below the per-frame plot).
+    IntensityPlot* intensityPlot() const { return intensity_; }
     // Widget position of pair frame `frame` at value `y` on the plot (for tests).
     QPoint plotPosition(double frame, double y) const;
 
@@ -73,6 +77,7 @@ private:
     QTableWidget* table_;
     SeekChartView* chart_;
     QLabel* note_;
+    IntensityPlot* intensity_ = nullptr;
     QLineSeries* playhead_ = nullptr;
     QValueAxis* axisX_ = nullptr;
     QValueAxis* axisY_ = nullptr;

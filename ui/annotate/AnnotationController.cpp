@@ -359,6 +359,10 @@ void AnnotationController::enableAutosave(const std::filesystem::path& documentP
                                             std::chrono::milliseconds(intervalMs));
 }
 
+void AnnotationController::disableAutosave() {
+    autosave_.reset();
+}
+
 std::optional<RecoveryInfo>
 AnnotationController::pendingRecovery(const std::filesystem::path& doc) const {
     return findRecovery(doc);

@@ -102,6 +102,8 @@ public:
     void importFile(const QString& format, const std::filesystem::path& path,
                     const QString& motLabel = "object");
     void enableAutosave(const std::filesystem::path& documentPath, int intervalMs = 2000);
+    // Stops autosaving (a pending change is written first), e.g. before another pair opens.
+    void disableAutosave();
     std::optional<vf::annotate::RecoveryInfo>
     pendingRecovery(const std::filesystem::path& doc) const;
     void recover(const vf::annotate::RecoveryInfo& info);
