@@ -5,7 +5,9 @@
 //    (O = toggle outside in annotate mode, loop end otherwise), undo/redo by shortcut, the
 //    annotations saved with the session and back after reopening it, crash recovery offered
 //    when the pair opens, region metrics (EN inside the box, checked against a hand-computed
-//    histogram entropy);
+//    histogram entropy), export/import through the tools (vfstudio JSON, CVAT XML; a broken
+//    file is refused with its name), the blind A/B dialog started for two streams (names
+//    hidden, frames spread over the clip, votes by key, ranking);
 //  * mean-intensity curves (values against cv::mean of the grey frames; click seeks) and the
 //    x–t slice (pick a column with the tool and a click on a pane; width = frames, height =
 //    frame height, pixels = the source column; click seeks);
@@ -18,10 +20,12 @@
 #include <QApplication>
 #include <QChartView>
 #include <QDockWidget>
+#include <QListWidget>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QUndoStack>
@@ -46,6 +50,7 @@
 #include "ui/Theme.h"
 #include "ui/annotate/AnnotationController.h"
 #include "ui/annotate/AnnotationOverlay.h"
+#include "ui/annotate/BlindCompareDialog.h"
 
 using namespace vf::ui;
 namespace fs = std::filesystem;
@@ -383,6 +388,80 @@ private Q_SLOTS:
         cv::Mat want;
         cv::transpose(ir->read(30).row(100), want);
         QCOMPARE(cv::norm(rIr.col(30), want, cv::NORM_INF), 0.0);
+    }
+
+    void importExportThroughTheTools() {
+        auto* tools = w_->annotateTools();
+        const vf::annotate::Document before = ann()->document();
+        QVERIFY(!before.tracks.empty());
+        const QString json = tmp_.filePath(QStringLiteral("ann.vfann.json"));
+        const QString xml = tmp_.filePath(QStringLiteral("ann.xml"));
+        tools->exportTo(QStringLiteral("json"), json);
+        tools->exportTo(QStringLiteral("cvat"), xml);
+        QVERIFY(QFileInfo::exists(json) && QFileInfo::exists(xml));
+        // Delete the track, import it back (one undo step), undo the import.
+        ann()->deleteTrack(before.tracks[0].id);
+        QVERIFY(ann()->document().tracks.empty());
+        tools->importFrom(QStringLiteral("json"), json);
+        QCOMPARE(ann()->document().tracks, before.tracks);
+        ann()->undoStack()->undo();
+        QVERIFY(ann()->document().tracks.empty());
+        tools->importFrom(QStringLiteral("cvat"), xml);
+        QCOMPARE(int(ann()->document().tracks.size()), 1);
+        QCOMPARE(ann()->document().tracks[0].keys, before.tracks[0].keys);
+        // A broken file: refused with its name, the document unchanged.
+        QFile bad(tmp_.filePath(QStringLiteral("broken.xml")));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write("<annotations><version>1.1</version><track id=\"x\"></annotations>");
+        bad.close();
+        try {
+            tools->importFrom(QStringLiteral("cvat"), bad.fileName());
+            QFAIL("no error");
+        } catch (const vf::Error& e) {
+            QVERIFY2(QString::fromStdString(e.what()).contains(QStringLiteral("broken.xml")),
+                     e.what());
+        }
+        QCOMPARE(int(ann()->document().tracks.size()), 1);
+        // Back to the state before (undo the CVAT import and the delete).
+        ann()->undoStack()->undo();
+        ann()->undoStack()->undo();
+        QCOMPARE(ann()->document().tracks, before.tracks);
+    }
+
+    void blindComparisonOfSelectedStreams() {
+        // From the menu with fewer than two streams selected: a message says what to do.
+        auto* list = w_->findChild<QListWidget*>(QStringLiteral("streamList"));
+        QVERIFY(list);
+        list->clearSelection();
+        QSignalSpy err(w_.get(), &MainWindow::errorShown);
+        w_->action(QStringLiteral("actBlindCompare"))->trigger();
+        QCOMPARE(err.count(), 1);
+        QVERIFY(err.at(0).at(0).toString().contains(QStringLiteral("Select two or more")));
+        for (auto* box : w_->findChildren<QMessageBox*>(QStringLiteral("errorDialog")))
+            box->close();
+        // Two streams, three frames spread over the clip: 0, 29, 59.
+        const QList<int> ids{streamOf(StreamRole::Infrared)->id, streamOf(StreamRole::Visible)->id};
+        BlindCompareDialog* dlg = w_->annotateTools()->startBlindCompare(ids, 3, 5);
+        QVERIFY(dlg);
+        QCOMPARE(dlg->session().trialCount(), 3);
+        QSet<int> frames;
+        for (int t = 0; t < 3; ++t)
+            frames << dlg->session().present(t).item.firstFrame;
+        QCOMPARE(frames, (QSet<int>{0, 29, 59}));
+        QVERIFY(QTest::qWaitForWindowExposed(dlg));
+        for (int k = 0; k < 3; ++k) {
+            dlg->waitForImages();
+            for (const QString& text : dlg->visibleTexts())
+                QVERIFY2(!text.contains(QStringLiteral("Infrared")) &&
+                             !text.contains(QStringLiteral("Visible")),
+                         qPrintable(text));
+            if (k == 0) saveScreenshot(dlg, QStringLiteral("tools_blind_trial"));
+            QTest::keyClick(dlg, Qt::Key_Left);
+        }
+        QVERIFY(dlg->session().complete());
+        QVERIFY(dlg->rankingTable()->rowCount() >= 2);
+        saveScreenshot(dlg, QStringLiteral("tools_blind_ranking"));
+        dlg->close();
     }
 
     void degradeARange() {
