@@ -137,6 +137,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(annotate_, &AnnotateTools::message, this,
             [this](const QString& m, int ms) { statusBar()->showMessage(m, ms); });
     connect(annotate_, &AnnotateTools::error, this, &MainWindow::showError);
+    // Every dock's show/hide action (View menu) gets a key too: Alt+1, Alt+2, ...
+    int dockKey = 0;
+    for (QDockWidget* d : findChildren<QDockWidget*>())
+        if (++dockKey <= 9)
+            d->toggleViewAction()->setShortcut(
+                QKeySequence(Qt::ALT | Qt::Key(Qt::Key_0 + dockKey)));
 
     connect(ws_, &Workspace::frameChanged, this, [this] {
         updateTransport();

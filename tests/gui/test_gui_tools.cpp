@@ -136,11 +136,17 @@ private Q_SLOTS:
                 inMenu = inMenu || qobject_cast<QMenu*>(o);
             QVERIFY2(inMenu, qPrintable(name));
         }
+        // Every dock can be shown / hidden from the View menu by key.
+        for (QDockWidget* d : w_->findChildren<QDockWidget*>())
+            QVERIFY2(!d->toggleViewAction()->shortcut().isEmpty(), qPrintable(d->objectName()));
         // No two enabled window actions share a key (ambiguous shortcuts fire neither).
         for (bool mode : {false, true}) {
             w_->annotateTools()->setAnnotateMode(mode);
             QMap<QString, QString> seen;
-            for (QAction* a : w_->actions()) {
+            QList<QAction*> all = w_->actions();
+            for (QDockWidget* d : w_->findChildren<QDockWidget*>())
+                all << d->toggleViewAction();
+            for (QAction* a : all) {
                 if (!a->isEnabled() || a->shortcut().isEmpty()) continue;
                 const QString k = a->shortcut().toString();
                 QVERIFY2(!seen.contains(k),
