@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/common/FileNames.h"
 #include "core/metrics/Metrics.h"
 
 #ifdef VF_METRICS_HAVE_IO
@@ -61,48 +62,15 @@ private:
 };
 #endif
 
-// Fallback: a folder of images read with cv::imread, sorted by natural order.
-bool naturalLessName(const std::string& a, const std::string& b) {
-    size_t i = 0, j = 0;
-    while (i < a.size() && j < b.size()) {
-        if (std::isdigit(static_cast<unsigned char>(a[i])) &&
-            std::isdigit(static_cast<unsigned char>(b[j]))) {
-            size_t i2 = i, j2 = j;
-            while (i2 < a.size() && std::isdigit(static_cast<unsigned char>(a[i2])))
-                ++i2;
-            while (j2 < b.size() && std::isdigit(static_cast<unsigned char>(b[j2])))
-                ++j2;
-            const std::string na = a.substr(i, i2 - i), nb = b.substr(j, j2 - j);
-            const auto va = na.find_first_not_of('0'), vb = nb.find_first_not_of('0');
-            const std::string sa = va == std::string::npos ? "" : na.substr(va);
-            const std::string sb = vb == std::string::npos ? "" : nb.substr(vb);
-            if (sa.size() != sb.size()) return sa.size() < sb.size();
-            if (sa != sb) return sa < sb;
-            i = i2;
-            j = j2;
-        } else {
-            if (a[i] != b[j]) return a[i] < b[j];
-            ++i;
-            ++j;
-        }
-    }
-    return a.size() - i < b.size() - j;
-}
-
+// Fallback: a folder of images read with cv::imread, in natural order.
 class FolderFrames final : public Frames {
 public:
     explicit FolderFrames(const std::filesystem::path& dir) : dir_(dir) {
         for (const auto& e : std::filesystem::directory_iterator(dir)) {
-            if (!e.is_regular_file()) continue;
-            std::string ext = e.path().extension().string();
-            for (auto& c : ext)
-                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" ||
-                ext == ".tif" || ext == ".tiff")
-                files_.push_back(e.path());
+            if (e.is_regular_file() && vf::isImageFile(e.path())) files_.push_back(e.path());
         }
         std::sort(files_.begin(), files_.end(), [](const auto& x, const auto& y) {
-            return naturalLessName(x.filename().string(), y.filename().string());
+            return vf::naturalLess(x.filename().string(), y.filename().string());
         });
         if (files_.empty())
             throw Error(ErrorCode::NotFound, "no image files in folder " + dir.string(),
