@@ -49,8 +49,12 @@ private:
 // not be thread-safe), hands them to W = cv::getNumThreads() worker threads (one frame
 // each, run with detail::tlSerial so a frame stays on its thread), and delivers the fused
 // frames to the sink in order, also on the calling thread, with progress and cancellation
-// checked between frames. At most W + 1 frames are held at once. With one OpenCV thread, or
-// a single frame, frames are fused one after the other by the default runner.
+// checked between frames. At most W + 1 frames are held at once, so the frames that
+// PairSequence::read returns must stay valid after the next read (true of every
+// implementation: MemoryPairSequence shares its stored frames, SourcePairSequence returns
+// fresh ones from FrameSource::read, the GUI's JobPairSequence copies into the caller's
+// Mat). With one OpenCV thread, or a single frame, frames are fused one after the other by
+// the default runner.
 SequenceStats ClassicalMethod::fuseSequence(PairSequence& seq, const ParamValues& params,
                                             const FrameSink& sink, const SequenceOptions& o) const {
     const int workers = std::min(cv::getNumThreads(), 16);
