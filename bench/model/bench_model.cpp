@@ -8,7 +8,10 @@
 // ../shared/videofusion/REFERENCE_SPEED.md are printed.
 //
 //   bench_model [--T 7] [--sizes 320x240,640x480] [--threads 1,2] [--reps 2]
-//               [--features 32] [--naive 0|1] [--naive-threads 1] [--cuda 0|1]
+//               [--features 32] [--naive 0|1] [--naive-threads 1] [--cuda 0|1] [--ab 0|1]
+// --ab 1: for each size and thread count, first the fast path without the issue-#3 kernels
+// (1x1 convolutions and dense 3x3 convolutions through at::conv2d, as before), then the
+// default fast path, and the ratio of the two (same process, same inputs).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -23,6 +26,7 @@
 #include <vector>
 
 #include "core/common/Error.h"
+#include "core/model/FastOps.h"
 #include "core/model/VideoFusion.h"
 
 using namespace vf::model;
@@ -96,7 +100,7 @@ double maxDiff(const ClipBuffer& a, const ClipBuffer& b) {
 
 int main(int argc, char** argv) {
     int T = 7, reps = 2, features = 32, naiveThreads = 1;
-    bool naive = true, cuda = true;
+    bool naive = true, cuda = true, ab = false;
     std::string sizes = "320x240,640x480", threads = "1,2";
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i], v = argv[i + 1];
@@ -116,6 +120,8 @@ int main(int argc, char** argv) {
             naiveThreads = std::atoi(v.c_str());
         else if (k == "--cuda")
             cuda = v != "0";
+        else if (k == "--ab")
+            ab = v != "0";
         else {
             std::fprintf(stderr, "unknown option %s\n", k.c_str());
             return 2;
@@ -160,6 +166,20 @@ int main(int argc, char** argv) {
                 o.device = Device::CPU;
                 o.threads = std::atoi(th.c_str());
                 auto e = VideoFusionEngine::random(cfg, o, 1);
+                double abWall = 0, abCpu = 0;
+                ClipResult abOut;
+                if (ab) {
+                    fast::KernelOptions old;
+                    old.gemm1x1 = false;
+                    old.winogradTile = 0;
+                    fast::setKernelOptions(old);
+                    e->run(ir, vi); // warm-up
+                    abWall = seconds(*e, ir, vi, reps, &abOut, &abCpu);
+                    std::printf("CPU fast fp32 %dx%d threads %d, without the 1x1-GEMM/Winograd "
+                                "kernels: %.2f s/clip wall (%.3f frames/s), %.2f s CPU\n",
+                                W, H, o.threads, abWall, T / abWall, abCpu);
+                    fast::setKernelOptions(fast::KernelOptions{});
+                }
                 e->run(ir, vi); // warm-up
                 ClipResult r;
                 double cpu = 0;
@@ -168,6 +188,10 @@ int main(int argc, char** argv) {
                 std::printf("CPU fast fp32 %dx%d threads %d: %.2f s/clip wall (%.3f frames/s), "
                             "%.2f s CPU",
                             W, H, o.threads, s, fps, cpu);
+                if (ab)
+                    std::printf(" | x%.2f wall, x%.2f CPU vs without the kernels, max |diff| "
+                                "%.2g",
+                                abWall / s, abCpu / cpu, maxDiff(r.fusion, abOut.fusion));
                 if (o.threads == 1) std::printf(" (%.3f frames/s per CPU second)", T / cpu);
                 if (W == 320 && H == 240 && features == 32 && T == 7) {
                     std::printf(" | wall: x%.1f official Debian default, x%.2f official best",

@@ -4,8 +4,8 @@
 #include "core/model/FastOps.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
-#include <cstdlib>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -268,13 +268,8 @@ VF_CLONES void winoOut(const T* __restrict Mt, T* __restrict y, T* __restrict bu
             std::copy(buf + a * M * len, buf + a * M * len + n, y + (M * ty + a) * W + x0);
 }
 
-int64_t winoBudget() {
-    static const int64_t b = [] {
-        const char* e = std::getenv("VF_WINO_BUDGET");
-        return e ? std::atoll(e) : int64_t(1) << 20;
-    }();
-    return b;
-}
+// Values of V and M per block of tiles (4 MB of floats): keeps a block in L2/L3.
+constexpr int64_t kWinoBudget = int64_t(1) << 20;
 
 template <typename T, int M>
 void winogradImpl(const at::Tensor& x, at::Tensor& y, const T* w, const T* bias, double slope) {
@@ -285,7 +280,7 @@ void winogradImpl(const at::Tensor& x, at::Tensor& y, const T* w, const T* bias,
     winogradWeights<T, M>(w, U.data_ptr<T>(), O, C);
     const int64_t tH = (H + M - 1) / M, tW = (W + M - 1) / M, P = N * tH * tW;
     // Tiles per block: V and M of a block (K (C + O) Pb values) stay within the budget.
-    int64_t Pb = winoBudget() / (K * (C + O));
+    int64_t Pb = kWinoBudget / (K * (C + O));
     Pb = std::clamp<int64_t>(Pb / 16 * 16, 32, 2048);
     const int64_t blocks = (P + Pb - 1) / Pb;
     const T* xp = x.data_ptr<T>();
@@ -369,9 +364,26 @@ at::Tensor conv1x1(const at::Tensor& xIn, const at::Tensor& w, const at::Tensor&
     return y;
 }
 
+namespace {
+std::atomic<bool> gGemm1x1{true};
+std::atomic<int> gTile{4};
+} // namespace
+
+void setKernelOptions(const KernelOptions& o) {
+    gGemm1x1 = o.gemm1x1;
+    gTile = (o.winogradTile == 2 || o.winogradTile == 4) ? o.winogradTile : 0;
+}
+
+KernelOptions kernelOptions() {
+    KernelOptions o;
+    o.gemm1x1 = gGemm1x1;
+    o.winogradTile = gTile;
+    return o;
+}
+
 bool winogradPays(const at::Tensor& x, const at::Tensor& w) {
-    return supported(x) && x.dim() == 4 && w.dim() == 4 && w.size(2) == 3 && w.size(3) == 3 &&
-           w.size(1) == x.size(1) && w.size(1) >= 16 && w.size(0) >= 16;
+    return gTile != 0 && supported(x) && x.dim() == 4 && w.dim() == 4 && w.size(2) == 3 &&
+           w.size(3) == 3 && w.size(1) == x.size(1) && w.size(1) >= 16 && w.size(0) >= 16;
 }
 
 at::Tensor conv3x3(const at::Tensor& xIn, const at::Tensor& w, const at::Tensor& b, double slope,

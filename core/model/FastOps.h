@@ -33,6 +33,15 @@ at::Tensor conv1x1(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b
 at::Tensor conv3x3(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
                    double slope = -1.0, int tile = 4);
 
+// Which of the kernels above the fast path uses (process-wide; for A/B benchmarks in one
+// process - bench_model's --ab - and for diagnosis). Defaults: all on, F(4,3).
+struct KernelOptions {
+    bool gemm1x1 = true;  // false: 1x1 convolutions through at::conv2d
+    int winogradTile = 4; // 4 = F(4,3), 2 = F(2,3), 0 = dense 3x3 through at::conv2d
+};
+void setKernelOptions(const KernelOptions& o);
+KernelOptions kernelOptions();
+
 // True when conv3x3 is worth it (and supported) for this input/weight: channel counts large
 // enough for the GEMMs to be efficient.
 bool winogradPays(const at::Tensor& x, const at::Tensor& w);

@@ -38,7 +38,8 @@ Tensor dw(torch::nn::Conv2d& m, const Tensor& x, bool fast) {
 
 // 1x1 conv module: one explicit GEMM per frame on the fast path (see FastOps.h).
 Tensor pw(torch::nn::Conv2d& m, const Tensor& x, bool fast) {
-    if (useFast(fast, x)) return fast::conv1x1(x, m->weight, m->bias);
+    if (useFast(fast, x) && fast::kernelOptions().gemm1x1)
+        return fast::conv1x1(x, m->weight, m->bias);
     return m->forward(x);
 }
 
@@ -46,7 +47,7 @@ Tensor pw(torch::nn::Conv2d& m, const Tensor& x, bool fast) {
 // fast path where the channel counts make it pay (see FastOps.h).
 Tensor c3x3(torch::nn::Conv2d& m, const Tensor& x, bool fast, double slope = -1.0) {
     if (useFast(fast, x) && fast::winogradPays(x, m->weight))
-        return fast::conv3x3(x, m->weight, m->bias, slope);
+        return fast::conv3x3(x, m->weight, m->bias, slope, fast::kernelOptions().winogradTile);
     Tensor y = m->forward(x);
     return slope >= 0 ? lrelu(y, slope, useFast(fast, y)) : y;
 }
@@ -329,7 +330,9 @@ Tensor conv3dFrames(const Tensor& x, const torch::nn::Conv3d& conv, int64_t T) {
     const auto O = w.size(0), C = w.size(1);
     const auto BT = x.size(0), H = x.size(2), W = x.size(3), B = BT / T;
     Tensor w2 = w.permute({2, 0, 1, 3, 4}).reshape({3 * O, C, 3, 3}).to(x.scalar_type());
-    Tensor y = (fast::winogradPays(x, w2) ? fast::conv3x3(x, w2, {}) : at::conv2d(x, w2, {}, 1, 1))
+    Tensor y = (fast::winogradPays(x, w2)
+                    ? fast::conv3x3(x, w2, {}, -1.0, fast::kernelOptions().winogradTile)
+                    : at::conv2d(x, w2, {}, 1, 1))
                    .view({B, T, 3, O, H, W});
     Tensor out = y.select(2, 1).clone(at::MemoryFormat::Contiguous); // (B, T, O, H, W)
     if (T > 1) {
