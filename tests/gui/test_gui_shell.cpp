@@ -70,7 +70,9 @@ private Q_SLOTS:
         // 1:1 zoom with pair (0,0) at each pane's (0,0): the widget pixels are the frame's.
         ImageView* ir = pane(StreamRole::Infrared);
         ImageView* vi = pane(StreamRole::Visible);
-        QCOMPARE(ir->size(), vi->size());
+        // Frames can arrive from the cache before the layout has sized the panes.
+        QTRY_VERIFY_WITH_TIMEOUT(ir->width() > 200 && ir->height() > 200, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(ir->size(), vi->size(), 10000);
         w_->viewer()->sync()->setZoom(1.0, QPointF(ir->width() / 2.0, ir->height() / 2.0));
         QCOMPARE(ir->toWidget(QPointF(0, 0)), QPointF(0, 0));
         const cv::Mat f0 = irRef_->read(0), v0 = viRef_->read(0);
