@@ -1,7 +1,7 @@
 #!/bin/sh
 # Regenerates docs/images/*.png from the GUI tests: runs them offscreen with VF_TEST_OUTPUT
 # pointing to a temporary folder, then copies the screenshots the user guide shows,
-# downscaled (at most 720 pixels wide) and reduced to a 128-colour palette with FFmpeg so
+# downscaled (at most 640 pixels wide) and reduced to a 96-colour palette with FFmpeg so
 # that the whole set stays a few hundred KB.
 # usage: docs/update-screenshots.sh [build folder]   (default: build)
 # Needs the test executables built: test_gui_shell, test_gui_workbench, test_export_gui,
@@ -19,7 +19,8 @@ for t in tests/gui/test_gui_shell tests/gui/test_gui_workbench tests/gui/test_gu
     if [ -x "$build/$t" ]; then
         echo "running $t"
         QT_QPA_PLATFORM=offscreen VF_TEST_OUTPUT="$shots" "$build/$t" >"$shots/$(basename "$t").log" 2>&1 ||
-            echo "  warning: $t failed (see its log); using the screenshots it saved"
+            { echo "  warning: $t failed; using the screenshots it saved:";
+              grep -A2 "^FAIL" "$shots/$(basename "$t").log" | sed 's/^/    /'; }
     else
         echo "  skipping $t (not built in $build)"
     fi
@@ -27,7 +28,7 @@ done
 
 # The screenshots the guide uses (name in the test output = name in docs/images).
 for name in gui_shell_demo_pair workbench_baseline_grid workbench_videofusion_grid \
-            workbench_wipe workbench_difference_signed workbench_zoom_magnifier \
+            export_screen_wipe export_screen_difference workbench_zoom_magnifier \
             workbench_stage_heatmap workbench_stage_matrix workbench_metrics \
             workbench_session_reopened annotate_overlay annotate_blind_ranking \
             tools_xt_slice_dock tools_intensity_curves tools_degrade_offer \
@@ -35,7 +36,7 @@ for name in gui_shell_demo_pair workbench_baseline_grid workbench_videofusion_gr
     src="$shots/$name.png"
     [ -f "$src" ] || { echo "  missing: $name.png"; continue; }
     ffmpeg -v error -y -i "$src" -vf \
-        "scale='min(720,iw)':-2:flags=area,split[a][b];[a]palettegen=max_colors=128[p];[b][p]paletteuse=dither=bayer:bayer_scale=3" \
+        "scale='min(640,iw)':-2:flags=area,split[a][b];[a]palettegen=max_colors=96[p];[b][p]paletteuse=dither=bayer:bayer_scale=3" \
         -frames:v 1 "$images/$name.png"
 done
 du -ch "$images"/*.png | tail -1
