@@ -27,6 +27,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "core/common/Error.h"
+#include "core/common/Runtime.h"
 #include "core/fusion/FusionMethod.h"
 #include "core/fusion/classical/Classical.h"
 
@@ -65,6 +66,7 @@ template <class F> Timing measure(F&& fn, double minSeconds, int nFrames) {
 } // namespace
 
 int main(int argc, char** argv) {
+    vf::initRuntime(); // the malloc tuning vfstudio and vfstudio-cli run with
     int threads = 2;
     double seconds = 2.0;
     fs::path data = fs::path(VF_SHARED_DIR) / "data/M3SVD/val";

@@ -30,6 +30,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/common/Runtime.h"
 #include "core/metrics/Metrics.h"
 
 using namespace vf::metrics;
@@ -110,6 +111,7 @@ std::string fmt(const Time& t) {
 } // namespace
 
 int main(int argc, char** argv) {
+    vf::initRuntime(); // the malloc tuning vfstudio and vfstudio-cli run with
     const int n = argc > 1 ? std::max(2, std::atoi(argv[1])) : 12;
     const int threads = argc > 2 ? std::max(1, std::atoi(argv[2])) : 2;
     cv::setNumThreads(threads);
