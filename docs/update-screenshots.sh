@@ -1,7 +1,7 @@
 #!/bin/sh
 # Regenerates docs/images/*.png from the GUI tests: runs them offscreen with VF_TEST_OUTPUT
 # pointing to a temporary folder, then copies the screenshots the user guide shows,
-# downscaled (at most 640 pixels wide) and reduced to a 96-colour palette with FFmpeg so
+# downscaled (at most 560 pixels wide) and reduced to a 96-colour palette with FFmpeg so
 # that the whole set stays a few hundred KB.
 # usage: docs/update-screenshots.sh [build folder]   (default: build)
 # Needs the test executables built: test_gui_shell, test_gui_workbench, test_export_gui,
@@ -36,7 +36,7 @@ for name in gui_shell_demo_pair workbench_baseline_grid workbench_videofusion_gr
     src="$shots/$name.png"
     [ -f "$src" ] || { echo "  missing: $name.png"; continue; }
     ffmpeg -v error -y -i "$src" -vf \
-        "scale='min(640,iw)':-2:flags=area,split[a][b];[a]palettegen=max_colors=96[p];[b][p]paletteuse=dither=bayer:bayer_scale=3" \
+        "scale='min(560,iw)':-2:flags=area,split[a][b];[a]palettegen=max_colors=96[p];[b][p]paletteuse=dither=bayer:bayer_scale=3" \
         -frames:v 1 "$images/$name.png"
 done
 du -ch "$images"/*.png | tail -1
