@@ -286,41 +286,48 @@ void winogradImpl(const at::Tensor& x, at::Tensor& y, const T* w, const T* bias,
     const T* xp = x.data_ptr<T>();
     T* yp = y.data_ptr<T>();
     const bool act = slope >= 0;
-    at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
-        at::Tensor Vb = at::empty({K * C * Pb}, x.options());
-        at::Tensor Mb = at::empty({K * O * Pb}, x.options());
-        const int64_t runMax = std::min(tW, Pb);
-        std::vector<T> scratch(size_t(std::max(A * (M * runMax + 2), (M * M + A * M) * runMax)));
-        std::vector<T> zeros(size_t(W), T(0));
-        for (int64_t blk = b0; blk < b1; ++blk) {
-            const int64_t p0 = blk * Pb, np = std::min(Pb, P - p0);
-            T* V = Vb.data_ptr<T>();
-            T* Mt = Mb.data_ptr<T>();
+    // Blocks one after the other: the transforms are split over channels with
+    // at::parallel_for, the GEMMs run outside any parallel region (OpenBLAS, torch's thread
+    // count). Calling BLAS from inside at::parallel_for was 6x slower at 2 threads here.
+    at::Tensor Vb = at::empty({K * C * Pb}, x.options());
+    at::Tensor Mb = at::empty({K * O * Pb}, x.options());
+    const int64_t runMax = std::min(tW, Pb);
+    const size_t scratchLen = size_t(std::max(A * (M * runMax + 2), (M * M + A * M) * runMax));
+    std::vector<T> zeros(size_t(W), T(0));
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+        const int64_t p0 = blk * Pb, np = std::min(Pb, P - p0);
+        T* V = Vb.data_ptr<T>();
+        T* Mt = Mb.data_ptr<T>();
+        at::parallel_for(0, C, 1, [&](int64_t c0, int64_t c1) {
+            std::vector<T> scratch(scratchLen);
             // Runs of tiles with the same (n, ty).
             for (int64_t p = p0; p < p0 + np;) {
                 const int64_t n = p / (tH * tW), r = p % (tH * tW), ty = r / tW, tx0 = r % tW;
                 const int64_t len = std::min(tW - tx0, p0 + np - p);
-                for (int64_t c = 0; c < C; ++c)
+                for (int64_t c = c0; c < c1; ++c)
                     winoIn<T, M>(xp + (n * C + c) * H * W, zeros.data(), V + c * np + (p - p0),
                                  scratch.data(), H, W, ty, tx0, len, C * np);
                 p += len;
             }
-            at::Tensor Vt = Vb.narrow(0, 0, K * C * np).view({K, C, np});
-            at::Tensor Mv = Mb.narrow(0, 0, K * O * np).view({K, O, np});
-            for (int64_t k = 0; k < K; ++k) {
-                at::Tensor mk = Mv[k];
-                at::mm_out(mk, U[k], Vt[k]);
-            }
+        });
+        at::Tensor Vt = Vb.narrow(0, 0, K * C * np).view({K, C, np});
+        at::Tensor Mv = Mb.narrow(0, 0, K * O * np).view({K, O, np});
+        for (int64_t k = 0; k < K; ++k) {
+            at::Tensor mk = Mv[k];
+            at::mm_out(mk, U[k], Vt[k]);
+        }
+        at::parallel_for(0, O, 1, [&](int64_t o0, int64_t o1) {
+            std::vector<T> scratch(scratchLen);
             for (int64_t p = p0; p < p0 + np;) {
                 const int64_t n = p / (tH * tW), r = p % (tH * tW), ty = r / tW, tx0 = r % tW;
                 const int64_t len = std::min(tW - tx0, p0 + np - p);
-                for (int64_t o = 0; o < O; ++o)
+                for (int64_t o = o0; o < o1; ++o)
                     winoOut<T, M>(Mt + o * np + (p - p0), yp + (n * O + o) * H * W, scratch.data(),
                                   H, W, ty, tx0, len, O * np, bias ? bias[o] : T(0), T(slope), act);
                 p += len;
             }
-        }
-    });
+        });
+    }
 }
 
 } // namespace
@@ -382,8 +389,12 @@ KernelOptions kernelOptions() {
 }
 
 bool winogradPays(const at::Tensor& x, const at::Tensor& w) {
-    return gTile != 0 && supported(x) && x.dim() == 4 && w.dim() == 4 && w.size(2) == 3 &&
-           w.size(3) == 3 && w.size(1) == x.size(1) && w.size(1) >= 16 && w.size(0) >= 16;
+    // One thread only: with 2 threads the block GEMMs (OpenBLAS) and transforms ran 4-6x
+    // slower than oneDNN's direct convolution here (thread hand-offs per small GEMM; not
+    // resolved), so multi-threaded runs keep at::conv2d.
+    return gTile != 0 && at::get_num_threads() == 1 && supported(x) && x.dim() == 4 &&
+           w.dim() == 4 && w.size(2) == 3 && w.size(3) == 3 && w.size(1) == x.size(1) &&
+           w.size(1) >= 16 && w.size(0) >= 16;
 }
 
 at::Tensor conv3x3(const at::Tensor& xIn, const at::Tensor& w, const at::Tensor& b, double slope,

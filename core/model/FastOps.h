@@ -43,7 +43,8 @@ void setKernelOptions(const KernelOptions& o);
 KernelOptions kernelOptions();
 
 // True when conv3x3 is worth it (and supported) for this input/weight: channel counts large
-// enough for the GEMMs to be efficient.
+// enough for the GEMMs to be efficient, and torch set to 1 thread (at 2 threads the
+// Winograd path measured 4-6x slower than at::conv2d; see bench/model/RESULTS.md).
 bool winogradPays(const at::Tensor& x, const at::Tensor& w);
 
 // True when the fused kernels handle this tensor (CPU, float32/float64, no autograd needed).

@@ -199,6 +199,9 @@ private Q_SLOTS:
         QFETCH(bool, fast);
         const Case& c = kCases[idx];
         torch::NoGradGuard ng;
+        // One thread: the fast path's Winograd kernels are used at 1 thread only.
+        const int threadsBefore = at::get_num_threads();
+        at::set_num_threads(1);
         auto io = loadTensorDict(fixtures() / (std::string(c.name) + "_io.pt"));
         for (auto dt : {at::kDouble, at::kFloat}) {
             auto netw = loadNet(c.cfg, dt);
@@ -223,6 +226,7 @@ private Q_SLOTS:
                                                   .arg(tol)));
             }
         }
+        at::set_num_threads(threadsBefore);
     }
 
     // Every top-level module output equals the official one (*_taps.pt, float32).
