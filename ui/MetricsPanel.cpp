@@ -1,5 +1,7 @@
 #include "ui/MetricsPanel.h"
 
+#include "ui/FramePlot.h"
+
 #include <QChart>
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -291,68 +293,25 @@ void MetricsPanel::rebuildTable() {
 }
 
 void MetricsPanel::rebuildPlot() {
-    QChart* ch = chart_->chart();
-    ch->removeAllSeries();
-    for (QAbstractAxis* a : ch->axes()) {
-        ch->removeAxis(a);
-        delete a;
-    }
-    playhead_ = nullptr;
-    axisX_ = new QValueAxis();
-    axisY_ = new QValueAxis();
-    axisX_->setTitleText(tr("frame"));
-    axisX_->setLabelFormat(QStringLiteral("%d"));
-    axisY_->setTitleText(plotMetric());
-    ch->addAxis(axisX_, Qt::AlignBottom);
-    ch->addAxis(axisY_, Qt::AlignLeft);
     const QString m = plotMetric();
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    std::vector<FramePlotCurve> curves;
     for (const auto& [id, sm] : results_) {
         auto it = sm.perFrame.find(m);
-        if (it == sm.perFrame.end()) continue;
-        auto* s = new QLineSeries();
-        s->setName(sm.name);
-        s->setColor(sm.color);
-        for (size_t f = 0; f < it->second.size(); ++f) {
-            const double v = it->second[f];
-            if (!std::isfinite(v)) continue;
-            s->append(double(f), v);
-            lo = std::min(lo, v);
-            hi = std::max(hi, v);
-        }
-        ch->addSeries(s);
-        s->attachAxis(axisX_);
-        s->attachAxis(axisY_);
+        if (it != sm.perFrame.end()) curves.push_back({sm.name, sm.color, &it->second});
     }
-    if (!std::isfinite(lo)) {
-        lo = 0;
-        hi = 1;
-    }
-    if (hi - lo < 1e-9) hi = lo + 1;
-    const double pad = (hi - lo) * 0.05;
-    axisY_->setRange(lo - pad, hi + pad);
-    axisX_->setRange(0, std::max<double>(1, double(ws_->frameCount() - 1)));
-    playhead_ = new QLineSeries();
-    playhead_->setName(tr("playhead"));
-    playhead_->setColor(QColor(255, 90, 60));
-    ch->addSeries(playhead_);
-    playhead_->attachAxis(axisX_);
-    playhead_->attachAxis(axisY_);
-    for (QLegendMarker* mk : ch->legend()->markers(playhead_))
-        mk->setVisible(false);
+    const FramePlotHandles h = rebuildFramePlot(chart_->chart(), m, curves, ws_->frameCount(), 1);
+    axisX_ = h.axisX;
+    axisY_ = h.axisY;
+    playhead_ = h.playhead;
     updatePlayhead();
 }
 
 void MetricsPanel::updatePlayhead() {
-    if (!playhead_ || !axisY_) return;
-    const double x = double(ws_->frame());
-    playhead_->replace(QList<QPointF>{{x, axisY_->min()}, {x, axisY_->max()}});
+    moveFramePlotPlayhead({axisX_, axisY_, playhead_}, ws_->frame());
 }
 
 QPoint MetricsPanel::plotPosition(double frame, double y) const {
-    const QPointF scene =
-        chart_->chart()->mapToScene(chart_->chart()->mapToPosition(QPointF(frame, y)));
-    return chart_->mapFromScene(scene);
+    return framePlotPosition(chart_, frame, y);
 }
 
 } // namespace vf::ui

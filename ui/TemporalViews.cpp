@@ -23,6 +23,7 @@
 
 #include "core/common/Error.h"
 #include "ui/FnJob.h"
+#include "ui/FramePlot.h"
 #include "ui/ImageUtil.h"
 #include "ui/MetricsPanel.h"
 #include "ui/StreamReaders.h"
@@ -129,63 +130,23 @@ Job* IntensityPlot::compute() {
 }
 
 void IntensityPlot::rebuild() {
-    QChart* ch = chart_->chart();
-    ch->removeAllSeries();
-    for (QAbstractAxis* a : ch->axes()) {
-        ch->removeAxis(a);
-        delete a;
-    }
-    axisX_ = new QValueAxis();
-    axisY_ = new QValueAxis();
-    axisX_->setTitleText(tr("frame"));
-    axisX_->setLabelFormat(QStringLiteral("%d"));
-    axisY_->setTitleText(tr("mean intensity"));
-    ch->addAxis(axisX_, Qt::AlignBottom);
-    ch->addAxis(axisY_, Qt::AlignLeft);
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (const auto& [id, c] : curves_) {
-        auto* s = new QLineSeries();
-        s->setName(c.name);
-        s->setColor(c.color);
-        for (size_t f = 0; f < c.values.size(); ++f) {
-            if (!std::isfinite(c.values[f])) continue;
-            s->append(double(f), c.values[f]);
-            lo = std::min(lo, c.values[f]);
-            hi = std::max(hi, c.values[f]);
-        }
-        ch->addSeries(s);
-        s->attachAxis(axisX_);
-        s->attachAxis(axisY_);
-    }
-    if (!std::isfinite(lo)) {
-        lo = 0;
-        hi = 255;
-    }
-    if (hi - lo < 1e-9) hi = lo + 1;
-    const double pad = (hi - lo) * 0.05;
-    axisY_->setRange(lo - pad, hi + pad);
-    axisX_->setRange(0, std::max<double>(1, double(ws_->frameCount() - 1)));
-    playhead_ = new QLineSeries();
-    playhead_->setName(tr("playhead"));
-    playhead_->setColor(QColor(255, 90, 60));
-    ch->addSeries(playhead_);
-    playhead_->attachAxis(axisX_);
-    playhead_->attachAxis(axisY_);
-    for (QLegendMarker* mk : ch->legend()->markers(playhead_))
-        mk->setVisible(false);
+    std::vector<FramePlotCurve> curves;
+    for (const auto& [id, c] : curves_)
+        curves.push_back({c.name, c.color, &c.values});
+    const FramePlotHandles h =
+        rebuildFramePlot(chart_->chart(), tr("mean intensity"), curves, ws_->frameCount(), 255);
+    axisX_ = h.axisX;
+    axisY_ = h.axisY;
+    playhead_ = h.playhead;
     updatePlayhead();
 }
 
 void IntensityPlot::updatePlayhead() {
-    if (!playhead_ || !axisY_) return;
-    const double x = double(ws_->frame());
-    playhead_->replace(QList<QPointF>{{x, axisY_->min()}, {x, axisY_->max()}});
+    moveFramePlotPlayhead({axisX_, axisY_, playhead_}, ws_->frame());
 }
 
 QPoint IntensityPlot::plotPosition(double frame, double y) const {
-    const QPointF scene =
-        chart_->chart()->mapToScene(chart_->chart()->mapToPosition(QPointF(frame, y)));
-    return chart_->mapFromScene(scene);
+    return framePlotPosition(chart_, frame, y);
 }
 
 // ------------------------------------------------------------------------ SliceCanvas
