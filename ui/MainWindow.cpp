@@ -427,6 +427,17 @@ void MainWindow::buildDocks() {
     });
     streamList_->addAction(compareAct);
     streamList_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    // The same two actions in the menu bar, with keys (they act on the Streams list's
+    // current / selected items).
+    colorAct->setObjectName(QStringLiteral("actStreamColor"));
+    colorAct->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    compareAct->setObjectName(QStringLiteral("actCompareSelected"));
+    compareAct->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W));
+    for (QAction* a : {colorAct, compareAct}) {
+        a->setShortcutContext(Qt::WindowShortcut);
+        viewMenu_->addAction(a);
+        QMainWindow::addAction(a);
+    }
     viewMenu_->addAction(dock->toggleViewAction());
 
     // Pixel inspector
