@@ -134,11 +134,8 @@ class TestExportGui : public QObject {
 
 private Q_SLOTS:
     void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QApplication::setOrganizationName(QStringLiteral("vfstudio-test"));
-        QApplication::setApplicationName(QStringLiteral("test_export_gui"));
-        QSettings().clear();
-        QSettings().setValue(QStringLiteral("cache/dir"), tmp_.filePath(QStringLiteral("cache")));
+        initGuiTestSettings(QStringLiteral("test_export_gui"),
+                            tmp_.filePath(QStringLiteral("cache")));
         applyDarkTheme(*qApp);
         if (!fs::exists(vf::demoInfrared())) QSKIP("demo pair not present");
         ir_ = vf::io::openSource(vf::demoInfrared());

@@ -1,12 +1,25 @@
 #pragma once
 // Helpers shared by the GUI tests.
+#include <QApplication>
 #include <QDir>
 #include <QImage>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QString>
 #include <QWidget>
 
 #include <opencv2/imgproc.hpp>
+
+// Isolates a GUI test from the user's settings and caches: Qt's test-mode standard paths, the
+// "vfstudio-test" organisation with `appName`, cleared settings and, when given, the result
+// cache in `cacheDir`.
+inline void initGuiTestSettings(const QString& appName, const QString& cacheDir = {}) {
+    QStandardPaths::setTestModeEnabled(true);
+    QApplication::setOrganizationName(QStringLiteral("vfstudio-test"));
+    QApplication::setApplicationName(appName);
+    QSettings().clear();
+    if (!cacheDir.isEmpty()) QSettings().setValue(QStringLiteral("cache/dir"), cacheDir);
+}
 
 inline QString vfTestOutputDir() {
     QString dir = qEnvironmentVariable("VF_TEST_OUTPUT");

@@ -37,10 +37,7 @@ class TestGuiShell : public QObject {
 
 private Q_SLOTS:
     void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QApplication::setOrganizationName(QStringLiteral("vfstudio-test"));
-        QApplication::setApplicationName(QStringLiteral("test_gui_shell"));
-        QSettings().clear();
+        initGuiTestSettings(QStringLiteral("test_gui_shell"));
         applyDarkTheme(*qApp);
         if (!std::filesystem::exists(vf::demoInfrared())) QSKIP("demo pair not present");
         irRef_ = vf::io::openSource(vf::demoInfrared());

@@ -99,11 +99,8 @@ class TestGuiTools : public QObject {
 
 private Q_SLOTS:
     void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QApplication::setOrganizationName(QStringLiteral("vfstudio-test"));
-        QApplication::setApplicationName(QStringLiteral("test_gui_tools"));
-        QSettings().clear();
-        QSettings().setValue(QStringLiteral("cache/dir"), tmp_.filePath(QStringLiteral("cache")));
+        initGuiTestSettings(QStringLiteral("test_gui_tools"),
+                            tmp_.filePath(QStringLiteral("cache")));
         // Annotation documents of earlier runs would be loaded with the pair.
         QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
              QStringLiteral("/annotations"))

@@ -60,11 +60,8 @@ class TestGuiWorkbench : public QObject {
 
 private Q_SLOTS:
     void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QApplication::setOrganizationName(QStringLiteral("vfstudio-test"));
-        QApplication::setApplicationName(QStringLiteral("test_gui_workbench"));
-        QSettings().clear();
-        QSettings().setValue(QStringLiteral("cache/dir"), tmp_.filePath(QStringLiteral("cache")));
+        initGuiTestSettings(QStringLiteral("test_gui_workbench"),
+                            tmp_.filePath(QStringLiteral("cache")));
         applyDarkTheme(*qApp);
         if (!std::filesystem::exists(vf::demoInfrared())) QSKIP("demo pair not present");
         w_ = std::make_unique<MainWindow>();
