@@ -191,6 +191,13 @@ json JsonReader::parse(std::string_view text) const {
         auto k = what.find(": ");
         if (k != std::string::npos) what = what.substr(k + 2);
         detail::fail(source_, line, col, "", "JSON syntax error: " + what);
+    } catch (const json::exception& e) {
+        // Not a syntax error but a value the parser cannot hold, e.g. a number such as
+        // 1e11111 that overflows a double (out_of_range.406). No byte offset is given.
+        std::string what = e.what();
+        auto k = what.find("] ");
+        if (k != std::string::npos) what = what.substr(k + 2);
+        detail::fail(source_, 0, 0, "", "JSON value out of range: " + what);
     }
 }
 

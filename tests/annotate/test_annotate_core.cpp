@@ -311,6 +311,12 @@ private Q_SLOTS:
                 fromJson("{\n \"format\": \"vfstudio-annotations\",\n \"version\" 1}", "a.json");
             },
             {"a.json:3:", "syntax"});
+        // a number no double can hold is an error with the file's name, not a crash
+        // (found by fuzz_vfjson: nlohmann throws out_of_range, not parse_error)
+        expectError([] { fromJson("{\n\t\"format\": 1e11111{", "big.json"); },
+                    {"big.json", "out of range"});
+        expectError([] { fromJson("{\"format\": 1e400}", "big2.json"); },
+                    {"big2.json", "out of range"});
         const std::string good = toJson(sampleDoc());
         // a wrong type deep inside: keyframe x as a string
         std::string bad = good;
