@@ -685,9 +685,12 @@ Document fromCvatXml(const std::string& text, const std::string& src) {
                 Track t;
                 t.id = id;
                 t.label = label;
+                // Keyframe flags count only when at least one box is a keyframe: a track whose
+                // boxes all say keyframe="0" would otherwise import as a track without keys,
+                // losing its boxes (found by fuzz_cvat). Such a track is read as unflagged.
                 bool anyFlag = false;
                 for (const auto* b : boxes)
-                    anyFlag |= b->attribute("keyframe") != nullptr;
+                    anyFlag |= b->attribute("keyframe") != nullptr && R.flag(*b, "keyframe", true);
                 std::map<int, std::pair<Rect, bool>> all;
                 std::set<int> outsideFrames;
                 for (const auto* b : boxes) {

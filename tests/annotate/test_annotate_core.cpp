@@ -230,6 +230,22 @@ private Q_SLOTS:
         QCOMPARE(int(t.keys.size()), 3);
         QVERIFY(sameBox(t.boxAt(2, 6)->box, {2, 0, 10, 10}, 1e-12));
         QVERIFY(!t.boxAt(4, 6));
+
+        // Flags present but every box keyframe="0" (found by fuzz_cvat): the boxes are kept,
+        // read as if unflagged, instead of a track without keys that vanishes on re-export.
+        std::string zeros;
+        for (const char* c = x.c_str(); *c; ++c) {
+            zeros += *c;
+            if (std::string_view(c).substr(0, 5) == "<box ") {
+                zeros += "box keyframe=\"0\" ";
+                c += 4;
+            }
+        }
+        const Document z = fromCvatXml(zeros, "zeros.xml");
+        QCOMPARE(int(z.tracks.size()), 1);
+        QCOMPARE(int(z.tracks[0].keys.size()), 3);
+        QVERIFY(sameBox(z.tracks[0].boxAt(2, 6)->box, {2, 0, 10, 10}, 1e-12));
+        QVERIFY(fromCvatXml(toCvatXml(z), "again.xml") == z);
     }
 
     void motRoundTrip() {
