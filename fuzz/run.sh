@@ -4,6 +4,9 @@
 #   fuzz/run.sh [seconds per target (default 20)] [build folder (default build-fuzz)]
 # New inputs found go to <build>/corpus/<target> (the committed seeds stay untouched);
 # crashes are written to <build>/crashes/. Exit status 1 when any target failed.
+# FUZZ_SEED=<n> and FUZZ_RUNS=<n> make a run reproducible (fixed seed, fixed number of inputs
+# per target instead of a time limit): the test suite uses them so that a CI run cannot fail
+# on a bug a local run did not also hit. Long random runs (no FUZZ_SEED) hunt for new bugs.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -17,8 +20,9 @@ mkdir -p "$build/crashes"
 status=0
 for t in $targets; do
   mkdir -p "$build/corpus/$t"
-  echo "== fuzz_$t for ${secs}s"
-  if ! "$build/fuzz_$t" -max_total_time="$secs" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+  echo "== fuzz_$t (${FUZZ_RUNS:+$FUZZ_RUNS inputs, seed ${FUZZ_SEED:-random}}${FUZZ_RUNS:-${secs}s})"
+  if [ -n "${FUZZ_RUNS:-}" ]; then limit="-runs=$FUZZ_RUNS"; else limit="-max_total_time=$secs"; fi
+  if ! "$build/fuzz_$t" $limit ${FUZZ_SEED:+-seed=$FUZZ_SEED} -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix="$build/crashes/${t}-" -print_final_stats=1 \
        "$build/corpus/$t" "$here/corpus/$t" 2>"$build/fuzz_$t.log"; then
     echo "fuzz_$t FAILED: see $build/fuzz_$t.log and $build/crashes/"
