@@ -20,7 +20,7 @@ mkdir -p "$build/crashes"
 status=0
 for t in $targets; do
   mkdir -p "$build/corpus/$t"
-  echo "== fuzz_$t (${FUZZ_RUNS:+$FUZZ_RUNS inputs, seed ${FUZZ_SEED:-random}}${FUZZ_RUNS:-${secs}s})"
+  if [ -n "${FUZZ_RUNS:-}" ]; then echo "== fuzz_$t: $FUZZ_RUNS inputs, seed ${FUZZ_SEED:-random}"; else echo "== fuzz_$t for ${secs}s"; fi
   if [ -n "${FUZZ_RUNS:-}" ]; then limit="-runs=$FUZZ_RUNS"; else limit="-max_total_time=$secs"; fi
   if ! "$build/fuzz_$t" $limit ${FUZZ_SEED:+-seed=$FUZZ_SEED} -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix="$build/crashes/${t}-" -print_final_stats=1 \
