@@ -73,6 +73,7 @@ void ImageView::setStreamB(int id, const QString& name, QColor color, QRectF pla
         b_.frame.reset();
         b_.image = {};
         b_.index = -1;
+        b_.wanted = -1; // belonged to the previous stream
     }
     b_.id = id;
     b_.name = name;
@@ -106,7 +107,11 @@ void ImageView::clearFrames() {
     update();
 }
 void ImageView::setWantedIndex(qint64 index) {
-    wanted_ = index;
+    a_.wanted = index;
+    update();
+}
+void ImageView::setWantedIndexB(qint64 index) {
+    b_.wanted = index;
     update();
 }
 void ImageView::setMessage(const QString& text) {
@@ -139,18 +144,23 @@ void ImageView::rebuildDiff() {
     diffImage_ = toQImageCopy(differenceImage(*a_.frame, *b_.frame, diffKind_, diffRange_));
 }
 
+PaneGeometry ImageView::paneGeometry() const {
+    PaneGeometry g;
+    g.size = QSizeF(size());
+    g.pairSize = sync_->pairSize();
+    g.fit = sync_->fit();
+    g.zoom = sync_->zoom();
+    g.center = sync_->center();
+    return g;
+}
 double ImageView::scale() const {
-    const QSizeF ps = sync_->pairSize();
-    if (sync_->fit()) return std::min(width() / ps.width(), height() / ps.height());
-    return sync_->zoom();
+    return paneGeometry().scale();
 }
 QPointF ImageView::toWidget(QPointF pair) const {
-    const double s = scale();
-    return (pair - sync_->center()) * s + QPointF(width() / 2.0, height() / 2.0);
+    return paneGeometry().toPane(pair);
 }
 QPointF ImageView::toPair(QPointF w) const {
-    const double s = scale();
-    return (w - QPointF(width() / 2.0, height() / 2.0)) / s + sync_->center();
+    return paneGeometry().toPair(w);
 }
 QRectF ImageView::placementOf(const Layer& l) const {
     if (!l.placement.isEmpty()) return l.placement;
@@ -186,78 +196,24 @@ QString ImageView::valueAt(QPointF p) const {
 }
 
 void ImageView::drawLayer(QPainter& p, const Layer& l, const QRectF& clip) {
+    const bool isA = &l == &a_;
     const QImage& img =
-        (mode_ == Mode::Difference && !diffImage_.isNull() && &l == &a_) ? diffImage_ : l.image;
-    if (img.isNull()) return;
-    const QRectF pl = placementOf(l);
-    const QRectF target(toWidget(pl.topLeft()), toWidget(pl.bottomRight()));
-    const double pixelScale = target.width() / img.width();
-    p.save();
-    p.setClipRect(clip);
-    // Crisp pixels when zoomed in, smooth when zoomed out.
-    p.setRenderHint(QPainter::SmoothPixmapTransform, pixelScale < 2.0 && pixelScale != 1.0);
-    p.drawImage(target, img, QRectF(img.rect()));
-    if (!overlay_.isNull() && &l == &a_ && mode_ == Mode::Single) {
-        p.setOpacity(overlayOpacity_);
-        p.setRenderHint(QPainter::SmoothPixmapTransform, false);
-        p.drawImage(target, overlay_, QRectF(overlay_.rect()));
-        p.setOpacity(1.0);
-    }
-    // Pixel grid and values at very high zoom.
-    if (pixelScale >= 24) {
-        QRectF vis = target.intersected(clip);
-        int x0 = std::max(0, int((vis.left() - target.left()) / pixelScale));
-        int y0 = std::max(0, int((vis.top() - target.top()) / pixelScale));
-        int x1 = std::min(img.width(), int((vis.right() - target.left()) / pixelScale) + 1);
-        int y1 = std::min(img.height(), int((vis.bottom() - target.top()) / pixelScale) + 1);
-        p.setPen(QColor(0, 0, 0, 60));
-        for (int x = x0; x <= x1; ++x)
-            p.drawLine(QPointF(target.left() + x * pixelScale, vis.top()),
-                       QPointF(target.left() + x * pixelScale, vis.bottom()));
-        for (int y = y0; y <= y1; ++y)
-            p.drawLine(QPointF(vis.left(), target.top() + y * pixelScale),
-                       QPointF(vis.right(), target.top() + y * pixelScale));
-        if (pixelScale >= 56 && l.frame && (x1 - x0) * (y1 - y0) < 2000) {
-            QFont f = font();
-            f.setPointSizeF(7);
-            p.setFont(f);
-            for (int y = y0; y < y1; ++y)
-                for (int x = x0; x < x1; ++x) {
-                    QRgb c = img.pixel(x, y);
-                    p.setPen(qGray(c) > 128 ? Qt::black : Qt::white);
-                    QRectF cell(target.left() + x * pixelScale, target.top() + y * pixelScale,
-                                pixelScale, pixelScale);
-                    QString t = l.frame->channels() == 1 ? QString::number(qGray(c))
-                                                         : QStringLiteral("%1\n%2\n%3")
-                                                               .arg(qRed(c))
-                                                               .arg(qGreen(c))
-                                                               .arg(qBlue(c));
-                    p.drawText(cell, Qt::AlignCenter, t);
-                }
-        }
-    }
-    p.restore();
+        (mode_ == Mode::Difference && !diffImage_.isNull() && isA) ? diffImage_ : l.image;
+    const bool overlay = isA && mode_ == Mode::Single;
+    drawPaneImage(p, font(), paneGeometry(), img, placementOf(l), clip, overlay ? overlay_ : QImage(),
+                  overlayOpacity_);
 }
 
-void ImageView::drawLabel(QPainter& p, const Layer& l, QPointF at, bool right) {
-    if (l.id < 0) return;
-    QString text = l.name;
-    if (mode_ == Mode::Difference)
-        text = QStringLiteral("%1 − %2 (%3)")
-                   .arg(a_.name, b_.name, QString::fromLatin1(diffKindName(diffKind_)));
-    if (l.index >= 0) text += QStringLiteral("  #%1").arg(l.index);
-    const bool pending = wanted_ >= 0 && l.index != wanted_;
-    if (pending) text += QStringLiteral("  …");
-    QFontMetrics fm(font());
-    const int w = fm.horizontalAdvance(text) + 22, h = fm.height() + 6;
-    QRectF box(right ? at.x() - w : at.x(), at.y(), w, h);
-    p.setPen(Qt::NoPen);
-    p.setBrush(QColor(20, 20, 20, 190));
-    p.drawRoundedRect(box, 4, 4);
-    p.setBrush(l.color.isValid() ? l.color : QColor(Qt::gray));
-    p.drawRect(QRectF(box.left() + 6, box.top() + h / 2.0 - 4, 8, 8));
-    p.setPen(pending ? QColor(150, 150, 150) : QColor(230, 230, 230));
-    p.drawText(box.adjusted(18, 0, 0, 0), Qt::AlignVCenter | Qt::AlignLeft, text);
+PaneLabelLayer ImageView::labelLayer(const Layer& l) {
+    return {l.id, l.name, l.color, l.index, l.wanted};
+}
+QString ImageView::labelText(int layer) const {
+    const PaneLabel lab = paneLabel(mode_, labelLayer(a_), labelLayer(b_), layer, diffKind_);
+    return lab.visible ? lab.text : QString();
+}
+bool ImageView::labelPending(int layer) const {
+    const PaneLabel lab = paneLabel(mode_, labelLayer(a_), labelLayer(b_), layer, diffKind_);
+    return lab.visible && lab.pending;
 }
 
 void ImageView::drawMagnifier(QPainter& p) {
@@ -283,54 +239,24 @@ void ImageView::drawMagnifier(QPainter& p) {
     p.restore();
 }
 
-void ImageView::drawLegend(QPainter& p) {
-    const QRectF bar(width() - 28, 40, 12, std::max(60, height() - 80));
-    for (int i = 0; i < int(bar.height()); ++i) {
-        double t = 1.0 - i / bar.height();
-        p.setPen(diffScaleColor(diffKind_, t));
-        p.drawLine(QPointF(bar.left(), bar.top() + i), QPointF(bar.right(), bar.top() + i));
-    }
-    p.setPen(QColor(200, 200, 200));
-    p.setBrush(Qt::NoBrush);
-    p.drawRect(bar);
-    const QString top = diffKind_ == DiffKind::Signed ? QStringLiteral("+%1").arg(diffRange_)
-                                                      : QString::number(diffRange_);
-    const QString bottom =
-        diffKind_ == DiffKind::Signed ? QStringLiteral("−%1").arg(diffRange_) : QStringLiteral("0");
-    QFontMetrics fm(font());
-    p.drawText(QPointF(bar.right() - fm.horizontalAdvance(top), bar.top() - 4), top);
-    p.drawText(QPointF(bar.right() - fm.horizontalAdvance(bottom), bar.bottom() + fm.height()),
-               bottom);
-}
-
 void ImageView::paintEvent(QPaintEvent*) {
     QPainter p(this);
-    p.fillRect(rect(), QColor(24, 24, 24));
-    const QRectF all = rect();
+    p.fillRect(rect(), paneBackground());
+    const PaneGeometry g = paneGeometry();
+    const PaneLabelLayer la = labelLayer(a_), lb = labelLayer(b_);
     if (mode_ == Mode::Wipe) {
         const double x = divider_ * width();
         drawLayer(p, a_, QRectF(0, 0, x, height()));
         drawLayer(p, b_, QRectF(x, 0, width() - x, height()));
-        p.setPen(QPen(QColor(240, 240, 240, 220), 1.5));
-        p.drawLine(QPointF(x, 0), QPointF(x, height()));
-        p.setBrush(QColor(240, 240, 240, 220));
-        p.drawEllipse(QPointF(x, height() / 2.0), 5, 5);
-        drawLabel(p, a_, {6, 6}, false);
-        drawLabel(p, b_, {width() - 6.0, 6}, true);
+        drawWipeDivider(p, g, x);
     } else {
-        drawLayer(p, a_, all);
-        drawLabel(p, a_, {6, 6}, false);
-        if (mode_ == Mode::Difference && !diffImage_.isNull()) drawLegend(p);
+        drawLayer(p, a_, rect());
     }
-    if (a_.image.isNull() && !message_.isEmpty()) {
-        p.setPen(QColor(160, 160, 160));
-        p.drawText(rect(), Qt::AlignCenter, message_);
-    }
-    if (!timeText_.isEmpty()) {
-        p.setPen(QColor(200, 200, 200));
-        p.drawText(QRectF(8, height() - 22, width() - 16, 18), Qt::AlignLeft | Qt::AlignVCenter,
-                   timeText_);
-    }
+    drawPaneLabels(p, font(), g, mode_, la, lb, diffKind_);
+    if (mode_ == Mode::Difference && !diffImage_.isNull())
+        drawDiffLegend(p, font(), g, diffKind_, diffRange_);
+    if (a_.image.isNull()) drawPaneMessage(p, g, message_);
+    drawPaneFrameText(p, g, timeText_);
     // Crosshair of the cursor in another pane.
     if (!mouseInside_ && sync_->cursorInside()) {
         const QPointF c = toWidget(sync_->cursor());
@@ -339,10 +265,7 @@ void ImageView::paintEvent(QPaintEvent*) {
         p.drawLine(QPointF(c.x(), c.y() - 8), QPointF(c.x(), c.y() + 8));
     }
     if (mouseInside_ && sync_->magnifier()) drawMagnifier(p);
-    // Thin outline in the stream's colour.
-    p.setPen(QPen(a_.color.isValid() ? a_.color.darker(130) : QColor(60, 60, 60), 1));
-    p.setBrush(Qt::NoBrush);
-    p.drawRect(rect().adjusted(0, 0, -1, -1));
+    drawPaneOutline(p, g, a_.color);
 }
 
 void ImageView::wheelEvent(QWheelEvent* e) {

@@ -10,6 +10,7 @@
 #include <QPointer>
 #include <QWidget>
 
+#include "ui/CompareLayout.h"
 #include "ui/FrameServer.h"
 #include "ui/ImageUtil.h"
 
@@ -51,7 +52,7 @@ private:
 class ImageView : public QWidget {
     Q_OBJECT
 public:
-    enum class Mode { Single, Wipe, Difference };
+    using Mode = PaneMode; // Single, Wipe, Difference
 
     explicit ImageView(ViewSync* sync, QWidget* parent = nullptr);
 
@@ -65,8 +66,13 @@ public:
     void setFrameA(FramePtr frame, qint64 index);
     void setFrameB(FramePtr frame, qint64 index);
     void clearFrames();
-    // The frame index the pane should show (for the "pending" indicator).
+    // The frame index of stream A the pane should show (for the "pending" indicator).
     void setWantedIndex(qint64 index);
+    // The same for stream B (wipe / difference): streams may start at different pair frames,
+    // so B's index differs from A's. -1 (the default) = unknown: B's label is never pending.
+    void setWantedIndexB(qint64 index);
+    qint64 wantedIndexA() const { return a_.wanted; }
+    qint64 wantedIndexB() const { return b_.wanted; }
     qint64 displayedIndexA() const { return a_.index; }
     qint64 displayedIndexB() const { return b_.index; }
     FramePtr frameA() const { return a_.frame; }
@@ -81,6 +87,10 @@ public:
     void setDiffRange(double r);
     double diffRange() const { return diffRange_; }
     void setOverlay(const QImage& overlay, double opacity); // stage heat map over the frame
+    // The text of the label drawn for layer 0 (A) or 1 (B); empty when none is drawn (B outside
+    // a wipe, no stream). Ends in "…" while that stream's frame is pending.
+    QString labelText(int layer) const;
+    bool labelPending(int layer) const;
     void setTimeText(const QString& t) {
         timeText_ = t;
         update();
@@ -119,12 +129,13 @@ private:
         FramePtr frame;
         QImage image;
         qint64 index = -1;
+        qint64 wanted = -1;
     };
     QRectF placementOf(const Layer& l) const;
+    PaneGeometry paneGeometry() const;
+    static PaneLabelLayer labelLayer(const Layer& l);
     void drawLayer(QPainter& p, const Layer& l, const QRectF& clip);
-    void drawLabel(QPainter& p, const Layer& l, QPointF at, bool right);
     void drawMagnifier(QPainter& p);
-    void drawLegend(QPainter& p);
     void rebuildDiff();
 
     QPointer<ViewSync> sync_;
@@ -134,7 +145,6 @@ private:
     DiffKind diffKind_ = DiffKind::Absolute;
     double diffRange_ = 64;
     double divider_ = 0.5;
-    qint64 wanted_ = -1;
     QString message_;
     QString timeText_;
     QImage overlay_;

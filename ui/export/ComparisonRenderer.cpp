@@ -11,6 +11,7 @@
 #if VF_HAVE_ANNOTATE
 #include "core/annotate/Document.h"
 #endif
+#include "ui/CompareLayout.h"
 #include "ui/ImageView.h"
 #include "ui/MetricsPanel.h"
 #include "ui/Viewer.h"
@@ -33,8 +34,8 @@ ComparisonLayer layerOf(const Workspace& ws, int id, QSizeF pairSize) {
     return l;
 }
 
-// One pane being drawn: ImageView's geometry and painting, on a QPainter whose origin is the
-// pane's top-left corner.
+// One pane being drawn with the viewer's pane drawing (ui/CompareLayout.h), on a QPainter
+// whose origin is the pane's top-left corner.
 struct PaneRenderer {
     const ComparisonLayout& L;
     const ComparisonPane& pane;
@@ -43,106 +44,19 @@ struct PaneRenderer {
     QImage imgA, imgB, diff;
     qint64 indexA = -1, indexB = -1;
 
-    double scale() const {
-        const QSizeF ps = L.pairSize;
-        if (L.fit) return std::min(width / ps.width(), height / ps.height());
-        return L.zoom * zoomFactor;
+    PaneGeometry geometry() const {
+        PaneGeometry g;
+        g.size = QSizeF(width, height);
+        g.pairSize = L.pairSize;
+        g.fit = L.fit;
+        g.zoom = L.zoom * zoomFactor;
+        g.center = L.center;
+        return g;
     }
-    QPointF toWidget(QPointF pair) const {
-        const double s = scale();
-        return (pair - L.center) * s + QPointF(width / 2.0, height / 2.0);
-    }
+    QPointF toWidget(QPointF pair) const { return geometry().toPane(pair); }
 
-    void drawLayer(QPainter& p, const ComparisonLayer& l, const QImage& layerImg,
-                   const QRectF& clip, bool isA) const {
-        const QImage& img = (pane.mode == ComparisonPane::Mode::Difference && !diff.isNull() && isA)
-                                ? diff
-                                : layerImg;
-        if (img.isNull()) return;
-        const QRectF pl = l.placement;
-        const QRectF target(toWidget(pl.topLeft()), toWidget(pl.bottomRight()));
-        const double pixelScale = target.width() / img.width();
-        p.save();
-        p.setClipRect(clip);
-        p.setRenderHint(QPainter::SmoothPixmapTransform, pixelScale < 2.0 && pixelScale != 1.0);
-        p.drawImage(target, img, QRectF(img.rect()));
-        if (pixelScale >= 24) { // pixel grid and values, as ImageView draws them
-            QRectF vis = target.intersected(clip);
-            int x0 = std::max(0, int((vis.left() - target.left()) / pixelScale));
-            int y0 = std::max(0, int((vis.top() - target.top()) / pixelScale));
-            int x1 = std::min(img.width(), int((vis.right() - target.left()) / pixelScale) + 1);
-            int y1 = std::min(img.height(), int((vis.bottom() - target.top()) / pixelScale) + 1);
-            p.setPen(QColor(0, 0, 0, 60));
-            for (int x = x0; x <= x1; ++x)
-                p.drawLine(QPointF(target.left() + x * pixelScale, vis.top()),
-                           QPointF(target.left() + x * pixelScale, vis.bottom()));
-            for (int y = y0; y <= y1; ++y)
-                p.drawLine(QPointF(vis.left(), target.top() + y * pixelScale),
-                           QPointF(vis.right(), target.top() + y * pixelScale));
-            if (pixelScale >= 56 && (x1 - x0) * (y1 - y0) < 2000) {
-                QFont f = L.font;
-                f.setPointSizeF(7);
-                p.setFont(f);
-                const bool grey = img.format() == QImage::Format_Grayscale8;
-                for (int y = y0; y < y1; ++y)
-                    for (int x = x0; x < x1; ++x) {
-                        QRgb c = img.pixel(x, y);
-                        p.setPen(qGray(c) > 128 ? Qt::black : Qt::white);
-                        QRectF cell(target.left() + x * pixelScale, target.top() + y * pixelScale,
-                                    pixelScale, pixelScale);
-                        QString t = grey ? QString::number(qGray(c))
-                                         : QStringLiteral("%1\n%2\n%3")
-                                               .arg(qRed(c))
-                                               .arg(qGreen(c))
-                                               .arg(qBlue(c));
-                        p.drawText(cell, Qt::AlignCenter, t);
-                    }
-                p.setFont(L.font);
-            }
-        }
-        p.restore();
-    }
-
-    void drawLabel(QPainter& p, const ComparisonLayer& l, qint64 index, QPointF at,
-                   bool right) const {
-        if (l.streamId < 0) return;
-        QString text = l.name;
-        if (pane.mode == ComparisonPane::Mode::Difference)
-            text =
-                QStringLiteral("%1 − %2 (%3)")
-                    .arg(pane.a.name, pane.b.name, QString::fromLatin1(diffKindName(L.diffKind)));
-        if (index >= 0) text += QStringLiteral("  #%1").arg(index);
-        QFontMetrics fm(L.font);
-        const int w = fm.horizontalAdvance(text) + 22, h = fm.height() + 6;
-        QRectF box(right ? at.x() - w : at.x(), at.y(), w, h);
-        p.setPen(Qt::NoPen);
-        p.setBrush(QColor(20, 20, 20, 190));
-        p.drawRoundedRect(box, 4, 4);
-        p.setBrush(l.color.isValid() ? l.color : QColor(Qt::gray));
-        p.drawRect(QRectF(box.left() + 6, box.top() + h / 2.0 - 4, 8, 8));
-        p.setPen(QColor(230, 230, 230));
-        p.drawText(box.adjusted(18, 0, 0, 0), Qt::AlignVCenter | Qt::AlignLeft, text);
-    }
-
-    void drawLegend(QPainter& p) const {
-        const QRectF bar(width - 28, 40, 12, std::max(60, height - 80));
-        for (int i = 0; i < int(bar.height()); ++i) {
-            double t = 1.0 - i / bar.height();
-            p.setPen(diffScaleColor(L.diffKind, t));
-            p.drawLine(QPointF(bar.left(), bar.top() + i), QPointF(bar.right(), bar.top() + i));
-        }
-        p.setPen(QColor(200, 200, 200));
-        p.setBrush(Qt::NoBrush);
-        p.drawRect(bar);
-        const QString top = L.diffKind == DiffKind::Signed ? QStringLiteral("+%1").arg(L.diffRange)
-                                                           : QString::number(L.diffRange);
-        const QString bottom = L.diffKind == DiffKind::Signed
-                                   ? QStringLiteral("−%1").arg(L.diffRange)
-                                   : QStringLiteral("0");
-        QFontMetrics fm(L.font);
-        p.drawText(QPointF(bar.right() - fm.horizontalAdvance(top), bar.top() - 4), top);
-        p.drawText(QPointF(bar.right() - fm.horizontalAdvance(bottom), bar.bottom() + fm.height()),
-                   bottom);
+    static PaneLabelLayer labelLayer(const ComparisonLayer& l, qint64 index) {
+        return {l.streamId, l.name, l.color, index, -1}; // a recorded frame is never pending
     }
 
     void drawAnnotations(QPainter& p, qint64 frame) const {
@@ -196,44 +110,31 @@ struct PaneRenderer {
     }
 
     void paint(QPainter& p, qint64 pairFrame, bool firstPane) const {
-        p.fillRect(QRect(0, 0, width, height), QColor(24, 24, 24));
-        const QRectF all(0, 0, width, height);
+        const PaneGeometry g = geometry();
+        p.fillRect(QRect(0, 0, width, height), paneBackground());
+        const bool difference = pane.mode == ComparisonPane::Mode::Difference && !diff.isNull();
         if (pane.mode == ComparisonPane::Mode::Wipe) {
             const double x = pane.divider * width;
-            drawLayer(p, pane.a, imgA, QRectF(0, 0, x, height), true);
-            drawLayer(p, pane.b, imgB, QRectF(x, 0, width - x, height), false);
+            drawPaneImage(p, L.font, g, imgA, pane.a.placement, QRectF(0, 0, x, height));
+            drawPaneImage(p, L.font, g, imgB, pane.b.placement, QRectF(x, 0, width - x, height));
             drawAnnotations(p, pairFrame);
-            p.setPen(QPen(QColor(240, 240, 240, 220), 1.5));
-            p.drawLine(QPointF(x, 0), QPointF(x, height));
-            p.setBrush(QColor(240, 240, 240, 220));
-            p.drawEllipse(QPointF(x, height / 2.0), 5, 5);
-            if (L.labels) {
-                drawLabel(p, pane.a, indexA, {6, 6}, false);
-                drawLabel(p, pane.b, indexB, {width - 6.0, 6}, true);
-            }
+            drawWipeDivider(p, g, x);
         } else {
-            drawLayer(p, pane.a, imgA, all, true);
+            drawPaneImage(p, L.font, g, difference ? diff : imgA, pane.a.placement,
+                          QRectF(0, 0, width, height));
             drawAnnotations(p, pairFrame);
-            if (L.labels) drawLabel(p, pane.a, indexA, {6, 6}, false);
-            if (pane.mode == ComparisonPane::Mode::Difference && !diff.isNull()) drawLegend(p);
         }
-        if (imgA.isNull() && pane.a.streamId >= 0) {
-            p.setPen(QColor(160, 160, 160));
-            p.drawText(
-                QRect(0, 0, width, height), Qt::AlignCenter,
+        if (L.labels)
+            drawPaneLabels(p, L.font, g, pane.mode, labelLayer(pane.a, indexA),
+                           labelLayer(pane.b, indexB), L.diffKind);
+        if (difference) drawDiffLegend(p, L.font, g, L.diffKind, L.diffRange);
+        if (imgA.isNull() && pane.a.streamId >= 0)
+            drawPaneMessage(
+                p, g,
                 QObject::tr("%1: frame %2 is outside its range").arg(pane.a.name).arg(pairFrame));
-        }
-        if (firstPane && L.frameText) {
-            const QString t = QObject::tr("frame %1 / %2   %3 s")
-                                  .arg(pairFrame)
-                                  .arg(std::max<qint64>(0, L.frameCount - 1))
-                                  .arg(L.fps > 0 ? pairFrame / L.fps : 0.0, 0, 'f', 3);
-            p.setPen(QColor(200, 200, 200));
-            p.drawText(QRectF(8, height - 22, width - 16, 18), Qt::AlignLeft | Qt::AlignVCenter, t);
-        }
-        p.setPen(QPen(pane.a.color.isValid() ? pane.a.color.darker(130) : QColor(60, 60, 60), 1));
-        p.setBrush(Qt::NoBrush);
-        p.drawRect(QRect(0, 0, width, height).adjusted(0, 0, -1, -1));
+        if (firstPane && L.frameText)
+            drawPaneFrameText(p, g, paneFrameText(pairFrame, L.frameCount, L.fps));
+        drawPaneOutline(p, g, pane.a.color);
     }
 };
 
@@ -366,9 +267,7 @@ ComparisonLayout captureLayout(const Viewer& viewer, const Workspace& ws,
     L.font = viewer.font();
     for (const ImageView* v : viewer.panes()) {
         ComparisonPane p;
-        p.mode = v->mode() == ImageView::Mode::Wipe         ? ComparisonPane::Mode::Wipe
-                 : v->mode() == ImageView::Mode::Difference ? ComparisonPane::Mode::Difference
-                                                            : ComparisonPane::Mode::Single;
+        p.mode = v->mode();
         p.rect = v->geometry();
         p.divider = v->divider();
         p.a = layerOf(ws, v->streamA(), L.pairSize);

@@ -6,10 +6,11 @@
 // is thread-safe in Qt 6); the comparison-video exporter renders every frame with it.
 //
 // WYSIWYG: captureLayout() records the panes' geometry in the viewer and everything each
-// ImageView paints; renderComparisonFrame() repeats ImageView::paintEvent's drawing (without
-// the mouse-only decorations: crosshair, magnifier) so that at the viewer's own size it gives
-// the pixels the screen shows. At another size the pane rectangles are scaled, images are
-// drawn at the correspondingly scaled zoom, and labels keep their on-screen size.
+// ImageView paints; renderComparisonFrame() draws each pane with the same functions as
+// ImageView::paintEvent (ui/CompareLayout.h; without the mouse-only decorations: crosshair,
+// magnifier) so that at the viewer's own size it gives the pixels the screen shows. At another size
+// the pane rectangles are scaled, images are drawn at the correspondingly scaled zoom, and labels
+// keep their on-screen size.
 
 #include <QColor>
 #include <QFont>
@@ -24,6 +25,7 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "ui/CompareLayout.h"
 #include "ui/ImageUtil.h"
 
 namespace vf::annotate {
@@ -46,7 +48,7 @@ struct ComparisonLayer {
 };
 
 struct ComparisonPane {
-    enum class Mode { Single, Wipe, Difference };
+    using Mode = PaneMode; // Single, Wipe, Difference (as vf::ui::ImageView::Mode)
     Mode mode = Mode::Single;
     QRect rect; // in the viewer, at ComparisonLayout::viewSize
     ComparisonLayer a, b;
