@@ -4,7 +4,9 @@
 // (the unit the SSIM/VIF moments are made of) and one DIS optical flow (the unit of the
 // temporal metrics). Prints absolute times and ratios.
 //
-// Usage: bench_metrics [frames=12] [threads=2]
+// Usage: bench_metrics [frames=12] [threads=2] [part=all|image|temporal|fast]
+// (part: image = the image metrics only, temporal = the temporal ones only, fast = the temporal
+// ones with DIS fast only; for profiling.)
 // Every line gives the wall time per item and, next to it, the process CPU time per item
 // divided by the thread count ("cpu/thr"): the wall time the work would take on that many idle
 // cores (frames in parallel). On a shared, loaded machine the wall time is inflated by other
@@ -114,6 +116,9 @@ int main(int argc, char** argv) {
     vf::initRuntime(); // the malloc tuning vfstudio and vfstudio-cli run with
     const int n = argc > 1 ? std::max(2, std::atoi(argv[1])) : 12;
     const int threads = argc > 2 ? std::max(1, std::atoi(argv[2])) : 2;
+    const std::string part = argc > 3 ? argv[3] : "all";
+    const bool doImage = part == "all" || part == "image";
+    const bool doTemporal = part == "all" || part == "temporal" || part == "fast";
     cv::setNumThreads(threads);
     const Clip clip = loadClip(n);
     std::printf("bench_metrics: %d frames %dx%d, %d threads (frames in parallel); ms per item, "
@@ -144,29 +149,34 @@ int main(int argc, char** argv) {
     };
 
     // each image metric alone (includes the grey conversion of the three frames)
-    for (Metric m : imageMetrics()) {
-        const Time t = perItem(
-            n, threads, [&](int i) { imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], {m}); });
-        line(metricName(m), t, refBlur, "blur", "");
+    if (doImage) {
+        for (Metric m : imageMetrics()) {
+            const Time t = perItem(n, threads, [&](int i) {
+                imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], {m});
+            });
+            line(metricName(m), t, refBlur, "blur", "");
+        }
+        const std::vector<Metric> all = imageMetrics();
+        std::vector<Metric> noFmi;
+        for (Metric m : all)
+            if (m != Metric::FMI) noFmi.push_back(m);
+        const Time tSuite = perItem(
+            n, threads, [&](int i) { imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], all); });
+        line("WHOLE image suite (13 metrics incl. FMI)", tSuite, refBlur, "blur", "  budget 50");
+        const Time tNoFmi = perItem(
+            n, threads, [&](int i) { imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], noFmi); });
+        line("image suite without FMI (12 metrics)", tNoFmi, refBlur, "blur", "");
+        const Time tPaper = perItem(n, threads, [&](int i) {
+            imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i],
+                         {Metric::EN, Metric::MI, Metric::SD, Metric::SSIM, Metric::VIF});
+        });
+        line("paper image metrics (EN MI SD SSIM VIF)", tPaper, refBlur, "blur", "");
     }
-    const std::vector<Metric> all = imageMetrics();
-    std::vector<Metric> noFmi;
-    for (Metric m : all)
-        if (m != Metric::FMI) noFmi.push_back(m);
-    const Time tSuite = perItem(
-        n, threads, [&](int i) { imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], all); });
-    line("WHOLE image suite (13 metrics incl. FMI)", tSuite, refBlur, "blur", "  budget 50");
-    const Time tNoFmi = perItem(
-        n, threads, [&](int i) { imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], noFmi); });
-    line("image suite without FMI (12 metrics)", tNoFmi, refBlur, "blur", "");
-    const Time tPaper = perItem(n, threads, [&](int i) {
-        imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i],
-                     {Metric::EN, Metric::MI, Metric::SD, Metric::SSIM, Metric::VIF});
-    });
-    line("paper image metrics (EN MI SD SSIM VIF)", tPaper, refBlur, "blur", "");
+    if (!doTemporal) return 0;
 
     // temporal metrics per frame pair
     for (FlowMethod fm : {FlowMethod::DisFast, FlowMethod::DisMedium}) {
+        if (part == "fast" && fm != FlowMethod::DisFast) continue;
         const FlowOptions fo{fm};
         const Time& ref = fm == FlowMethod::DisFast ? refDisFast : refDisMed;
         auto pairIn = [&](int i) {

@@ -17,4 +17,9 @@ double fmiGradient(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, cons
 // ent(x) = -x log2|x| (0 for x = 0) of every element, in place; vectorised.
 void entInPlace(double* x, std::size_t n);
 
+// The backward warp of the temporal metrics (Temporal.cpp), as an image: out(x) = img(x + flow(x))
+// bilinear, border replicate, CV_32F with img's channels (8-bit 1/3/4 or float 1-3 channels);
+// bit-identical to warpBackward (cv::remap), which tests/metrics checks.
+cv::Mat warpBackwardFused(const cv::Mat& img, const cv::Mat& flow);
+
 } // namespace vf::metrics::detail

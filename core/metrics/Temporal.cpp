@@ -33,12 +33,18 @@
 // With a mask (see Metrics.h) every mean above runs over the masked pixels only.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <limits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define VF_TMP_SSE2 1
+#endif
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
 
+#include "core/metrics/Internal.h"
 #include "core/metrics/Metrics.h"
 
 namespace vf::metrics {
@@ -57,9 +63,8 @@ bool wants(const std::vector<Metric>& w, Metric m) {
     return std::find(w.begin(), w.end(), m) != w.end();
 }
 
-// Mean over the mask of a per-pixel residual between an 8-bit frame and a warped float frame.
-// kind: 0 = L2 norm over channels, 1 = mean |.| over channels, 2 = squared L2 on [0,1].
-// Per-pixel values go to a row buffer (vectorised loop), then summed in order in double.
+// Residuals between an 8-bit frame and a warped float row: per-element values go to a row
+// buffer (vectorised loop), then are combined per pixel and summed in order in double.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define VF_TMP_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
@@ -79,31 +84,6 @@ VF_TMP_CLONES void diffRow(const uchar* __restrict c, const float* __restrict w,
         }
 }
 
-// Mean over the mask of a per-pixel residual between an 8-bit frame and a warped float frame.
-// kind: 0 = L2 norm over channels, 1 = mean |.| over channels, 2 = squared L2 on [0,1].
-double residualMean(const cv::Mat& cur, const cv::Mat& warped, const cv::Mat& mask, int kind) {
-    const int ch = cur.channels();
-    const int w = cur.cols;
-    std::vector<double> diff(size_t(w) * ch);
-    double s = 0, n = 0;
-    for (int y = 0; y < cur.rows; ++y) {
-        const uchar* c = cur.ptr<uchar>(y);
-        const float* wp = warped.ptr<float>(y);
-        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(y);
-        diffRow(c, wp, w * ch, kind == 1, diff.data());
-        const double* d = diff.data();
-        for (int x = 0; x < w; ++x, d += ch) {
-            if (m && !m[x]) continue;
-            double acc = d[0];
-            for (int k = 1; k < ch; ++k)
-                acc += d[k];
-            s += kind == 0 ? std::sqrt(acc) : (kind == 1 ? acc / ch : acc / (255.0 * 255.0));
-            n += 1;
-        }
-    }
-    return n > 0 ? s / n : std::numeric_limits<double>::quiet_NaN();
-}
-
 cv::Mat andMasks(const cv::Mat& a, const cv::Mat& b) {
     if (a.empty()) return b;
     if (b.empty()) return a;
@@ -118,15 +98,6 @@ void checkPair(const cv::Mat& a, const cv::Mat& b, const char* what) {
     if (a.size() != b.size())
         throw Error(ErrorCode::Mismatch,
                     std::string(what) + " frames differ in size between t-1 and t");
-}
-
-// Self-warping error of a clip pair with given flows (both directions) over `mask`.
-template <class Memo>
-double swe(Memo& memo, const cv::Mat& prev, const cv::Mat& cur, const cv::Mat& fw,
-           const cv::Mat& bw, const cv::Mat& mask) {
-    const double e1 = residualMean(cur, memo.warp(prev, bw), mask, 1);
-    const double e2 = residualMean(prev, memo.warp(cur, fw), mask, 1);
-    return 0.5 * (e1 + e2);
 }
 
 } // namespace
@@ -189,117 +160,347 @@ void absoluteMapInto(const cv::Mat& flow, cv::Mat& map) {
     }
 }
 
-cv::Mat absoluteMap(const cv::Mat& flow) {
-    cv::Mat map;
-    absoluteMapInto(flow, map);
-    return map;
-}
-
 cv::Mat remapFloat(const cv::Mat& img32, const cv::Mat& map) {
     cv::Mat out;
     cv::remap(img32, out, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     return out;
 }
 
-// Per-call memo of float copies of frames and absolute maps of flows, keyed by the Mat's
-// data pointer; the key Mat is kept (shared, not copied) so its memory cannot be reused by a
-// different Mat while the memo lives. A pair's frames and flows serve several metrics.
-// Scratch images reused between calls on the same thread (frame-sized float images, maps and
-// warps would otherwise be fresh multi-megabyte allocations, each paid for in page faults).
-// A WarpMemo takes slots in order and gives them back when it is destroyed; a slot whose Mat
-// is still referenced elsewhere is simply re-allocated by cv::Mat::create.
-struct ScratchPool {
-    std::deque<cv::Mat> slots;
-    size_t used = 0;
+// ---- the backward warp of the metrics, fused with what consumes it ------------------------
+// cv::remap(src32f, map = x + flow, INTER_LINEAR, BORDER_REPLICATE) evaluated row by row
+// straight from the 8-bit (or float) source, with exactly cv::remap's arithmetic, so the
+// warped values are bit-identical (tests/metrics compares them with cv::remap):
+//   * the map is converted to fixed point as remap does: X = cvRound(32 (x + fx)),
+//     integer part X >> 5 (saturated to int16), fraction index (Y & 31) * 32 + (X & 31);
+//   * weights from remap's float table: w = {(1-b)(1-a), (1-b)a, b(1-a), ba}, a = (X&31)/32
+//     and b = (Y&31)/32 in float; value = ((s00 w0 + s01 w1) + s10 w2) + s11 w3 in float
+//     (no fused multiply-add: this file is compiled without FMA code);
+//   * BORDER_REPLICATE: a tap outside the image is clamped to the nearest edge pixel.
+// What is saved: the float copies of the frames, the full-size float warped images (written
+// and read back), and remap's per-block map conversion, repeated for every image warped with
+// the same flow; the residuals read each warped row while it is in cache.
+struct BilinearTable {
+    float w[32 * 32][4];
+    BilinearTable() {
+        const float scale = 1.f / 32;
+        for (int i = 0; i < 32; ++i)       // fraction of y
+            for (int j = 0; j < 32; ++j) { // fraction of x
+                const float b = i * scale, a = j * scale;
+                const float vy[2] = {1.f - b, b}, vx[2] = {1.f - a, a};
+                for (int k1 = 0; k1 < 2; ++k1)
+                    for (int k2 = 0; k2 < 2; ++k2)
+                        w[i * 32 + j][k1 * 2 + k2] = vy[k1] * vx[k2];
+            }
+    }
 };
-ScratchPool& scratch() {
-    thread_local ScratchPool p;
-    return p;
+const BilinearTable& bilinearTable() {
+    static const BilinearTable t;
+    return t;
 }
 
-// Per-call memo of float copies of frames and absolute maps of flows, keyed by the Mat's
-// data pointer; the key Mat is kept (shared, not copied) so its memory cannot be reused by a
-// different Mat while the memo lives. A pair's frames and flows serve several metrics.
-class WarpMemo {
-public:
-    WarpMemo() : base_(scratch().used) {}
-    ~WarpMemo() { scratch().used = base_; }
-    WarpMemo(const WarpMemo&) = delete;
-    WarpMemo& operator=(const WarpMemo&) = delete;
-
-    const cv::Mat& asFloat(const cv::Mat& img) {
-        for (auto& [k, m] : floats_)
-            if (k.data == img.data) return *m;
-        cv::Mat& f = slot();
-        img.convertTo(f, CV_32F);
-        floats_.emplace_back(img, &f);
-        return f;
-    }
-    const cv::Mat& map(const cv::Mat& flow) {
-        for (auto& [k, m] : maps_)
-            if (k.data == flow.data) return *m;
-        cv::Mat& m = slot();
-        absoluteMapInto(flow, m);
-        maps_.emplace_back(flow, &m);
-        return m;
-    }
-    // The result lives in a scratch slot until this memo is destroyed.
-    const cv::Mat& warp(const cv::Mat& img, const cv::Mat& flow) {
-        if (flow.type() != CV_32FC2 || flow.size() != img.size())
-            throw Error(ErrorCode::Mismatch, "warp: the flow must be CV_32FC2 of the image size");
-        const cv::Mat& src = asFloat(img);
-        const cv::Mat& mp = map(flow);
-        cv::Mat& out = slot();
-        cv::remap(src, out, mp, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-        return out;
-    }
-
-private:
-    cv::Mat& slot() {
-        ScratchPool& p = scratch();
-        if (p.used == p.slots.size()) p.slots.emplace_back();
-        cv::Mat& m = p.slots[p.used++];
-        if (m.u && m.u->refcount > 1) m.release(); // still shared: never write into it
-        return m;
-    }
-    size_t base_;
-    std::vector<std::pair<cv::Mat, cv::Mat*>> floats_, maps_;
+// Fixed-point sampling map of a flow: per pixel the integer source position (x, y) and the
+// index of its fractions in the bilinear table.
+struct FixedMap {
+    std::vector<cv::Point_<short>> xy;
+    std::vector<unsigned short> frac;
+    int cols = 0, rows = 0;
 };
-} // namespace
 
-cv::Mat warpBackward(const cv::Mat& img, const cv::Mat& flow) {
-    if (flow.type() != CV_32FC2 || flow.size() != img.size())
-        throw Error(ErrorCode::Mismatch, "warp: the flow must be CV_32FC2 of the image size");
-    if (img.depth() == CV_32F) return remapFloat(img, absoluteMap(flow));
-    cv::Mat src;
-    img.convertTo(src, CV_32F);
-    return remapFloat(src, absoluteMap(flow));
+void fixedMapInto(const cv::Mat& flow, FixedMap& fm) {
+    fm.cols = flow.cols;
+    fm.rows = flow.rows;
+    fm.xy.resize(size_t(flow.cols) * flow.rows);
+    fm.frac.resize(size_t(flow.cols) * flow.rows);
+    for (int y = 0; y < flow.rows; ++y) {
+        const cv::Vec2f* f = flow.ptr<cv::Vec2f>(y);
+        cv::Point_<short>* xy = fm.xy.data() + size_t(y) * flow.cols;
+        unsigned short* fr = fm.frac.data() + size_t(y) * flow.cols;
+        int x = 0;
+#ifdef VF_TMP_SSE2
+        // 4 pixels at a time: the same float adds and products, cvtps2dq rounds to nearest
+        // even as cvRound does (and gives INT_MIN out of range, as cvRound's cvtss2si), the
+        // int16 pack saturates as saturate_cast<short>.
+        const __m128 s32 = _mm_set1_ps(32.f);
+        const __m128i m31 = _mm_set1_epi32(31), mul = _mm_set_epi16(32, 1, 32, 1, 32, 1, 32, 1);
+        const float fy = float(y);
+        for (; x + 4 <= flow.cols; x += 4) {
+            const float* fp = reinterpret_cast<const float*>(f + x);
+            const __m128 b0 = _mm_set_ps(fy, float(x + 1), fy, float(x));
+            const __m128 b1 = _mm_set_ps(fy, float(x + 3), fy, float(x + 2));
+            const __m128i i0 = _mm_cvtps_epi32(_mm_mul_ps(_mm_add_ps(b0, _mm_loadu_ps(fp)), s32));
+            const __m128i i1 =
+                _mm_cvtps_epi32(_mm_mul_ps(_mm_add_ps(b1, _mm_loadu_ps(fp + 4)), s32));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(xy + x),
+                             _mm_packs_epi32(_mm_srai_epi32(i0, 5), _mm_srai_epi32(i1, 5)));
+            const __m128i fr16 =
+                _mm_packs_epi32(_mm_and_si128(i0, m31), _mm_and_si128(i1, m31)); // X Y X Y ..
+            const __m128i idx = _mm_madd_epi16(fr16, mul);                       // X + 32 Y
+            _mm_storel_epi64(reinterpret_cast<__m128i*>(fr + x), _mm_packs_epi32(idx, idx));
+        }
+#endif
+        for (; x < flow.cols; ++x) {
+            const float mx = x + f[x][0], my = y + f[x][1]; // the absolute map, in float
+            const int X = cv::saturate_cast<int>(mx * 32), Y = cv::saturate_cast<int>(my * 32);
+            xy[x] = cv::Point_<short>(cv::saturate_cast<short>(X >> 5),
+                                      cv::saturate_cast<short>(Y >> 5));
+            fr[x] = static_cast<unsigned short>((Y & 31) * 32 + (X & 31));
+        }
+    }
 }
 
-cv::Mat consistencyMask(const cv::Mat& fw, const cv::Mat& bw) {
-    if (fw.type() != CV_32FC2 || bw.type() != CV_32FC2 || fw.size() != bw.size())
-        throw Error(ErrorCode::Mismatch, "consistency mask: flows must be CV_32FC2 of one size");
-    const cv::Mat bwWarped = warpBackward(bw, fw); // bw(x + fw(x))
+inline int clampTap(int v, int n) {
+    return v >= 0 ? (v < n ? v : n - 1) : 0;
+}
+
+// Row y of remap(src, map) as float (CN interleaved channels), src of element type T.
+template <class T, int CN>
+void warpRowT(const cv::Mat& src, const FixedMap& fm, int y, float* __restrict out) {
+    const BilinearTable& tab = bilinearTable();
+    const int W = src.cols, H = src.rows;
+    const unsigned w1 = unsigned(std::max(W - 1, 0)), h1 = unsigned(std::max(H - 1, 0));
+    const uchar* base = src.data;
+    const size_t step = src.step;
+    const cv::Point_<short>* xy = fm.xy.data() + size_t(y) * fm.cols;
+    const unsigned short* fr = fm.frac.data() + size_t(y) * fm.cols;
+    for (int x = 0; x < fm.cols; ++x, out += CN) {
+        const int sx = xy[x].x, sy = xy[x].y;
+        const float* w = tab.w[fr[x]];
+        int x0 = sx, x1 = sx + 1, y0 = sy, y1 = sy + 1;
+        if (!(unsigned(sx) < w1 && unsigned(sy) < h1)) {
+            x0 = clampTap(sx, W);
+            x1 = clampTap(sx + 1, W);
+            y0 = clampTap(sy, H);
+            y1 = clampTap(sy + 1, H);
+        }
+        const T* r0 = reinterpret_cast<const T*>(base + size_t(y0) * step);
+        const T* r1 = reinterpret_cast<const T*>(base + size_t(y1) * step);
+        const T *p00 = r0 + x0 * CN, *p01 = r0 + x1 * CN, *p10 = r1 + x0 * CN, *p11 = r1 + x1 * CN;
+        for (int k = 0; k < CN; ++k) {
+            float v = float(p00[k]) * w[0];
+            v = v + float(p01[k]) * w[1];
+            v = v + float(p10[k]) * w[2];
+            v = v + float(p11[k]) * w[3];
+            out[k] = v;
+        }
+    }
+}
+
+#ifdef VF_TMP_SSE2
+// The same row for 8-bit BGR and for 2-channel float (flows) with the channels in SSE lanes:
+// per lane the same float products and sums in the same order as the scalar code (no FMA);
+// one spare float is written after the row (callers' buffers have room for it).
+inline __m128 tapU8x3(const uchar* p, const uchar* end) {
+    int v;
+    if (p + 4 <= end)
+        std::memcpy(&v, p, 4);
+    else
+        v = int(p[0]) | (int(p[1]) << 8) | (int(p[2]) << 16); // the image's very last pixel
+    const __m128i z = _mm_setzero_si128();
+    const __m128i b = _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(v), z), z);
+    return _mm_cvtepi32_ps(b);
+}
+
+template <class Tap>
+void warpRowSse(const cv::Mat& src, const FixedMap& fm, int y, float* __restrict out, int cn,
+                Tap tap) {
+    const BilinearTable& tab = bilinearTable();
+    const int W = src.cols, H = src.rows;
+    const unsigned w1 = unsigned(std::max(W - 1, 0)), h1 = unsigned(std::max(H - 1, 0));
+    const size_t step = src.step, es = src.elemSize();
+    const cv::Point_<short>* xy = fm.xy.data() + size_t(y) * fm.cols;
+    const unsigned short* fr = fm.frac.data() + size_t(y) * fm.cols;
+    for (int x = 0; x < fm.cols; ++x, out += cn) {
+        const int sx = xy[x].x, sy = xy[x].y;
+        const __m128 w = _mm_loadu_ps(tab.w[fr[x]]);
+        int x0 = sx, x1 = sx + 1, y0 = sy, y1 = sy + 1;
+        if (!(unsigned(sx) < w1 && unsigned(sy) < h1)) {
+            x0 = clampTap(sx, W);
+            x1 = clampTap(sx + 1, W);
+            y0 = clampTap(sy, H);
+            y1 = clampTap(sy + 1, H);
+        }
+        const uchar* r0 = src.data + size_t(y0) * step;
+        const uchar* r1 = src.data + size_t(y1) * step;
+        __m128 v = _mm_mul_ps(tap(r0 + x0 * es), _mm_shuffle_ps(w, w, 0x00));
+        v = _mm_add_ps(v, _mm_mul_ps(tap(r0 + x1 * es), _mm_shuffle_ps(w, w, 0x55)));
+        v = _mm_add_ps(v, _mm_mul_ps(tap(r1 + x0 * es), _mm_shuffle_ps(w, w, 0xaa)));
+        v = _mm_add_ps(v, _mm_mul_ps(tap(r1 + x1 * es), _mm_shuffle_ps(w, w, 0xff)));
+        _mm_storeu_ps(out, v);
+    }
+}
+#endif
+
+void warpRow(const cv::Mat& src, const FixedMap& fm, int y, float* out) {
+    const int cn = src.channels();
+#ifdef VF_TMP_SSE2
+    if (src.type() == CV_8UC3) {
+        const uchar* end = src.data + size_t(src.rows - 1) * src.step + size_t(src.cols) * 3;
+        return warpRowSse(src, fm, y, out, 3, [end](const uchar* p) { return tapU8x3(p, end); });
+    }
+    if (src.type() == CV_32FC2)
+        return warpRowSse(src, fm, y, out, 2, [](const uchar* p) {
+            return _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));
+        });
+#endif
+    if (src.depth() == CV_8U) {
+        if (cn == 1) return warpRowT<uchar, 1>(src, fm, y, out);
+        if (cn == 3) return warpRowT<uchar, 3>(src, fm, y, out);
+        if (cn == 4) return warpRowT<uchar, 4>(src, fm, y, out);
+    } else if (src.depth() == CV_32F) {
+        if (cn == 1) return warpRowT<float, 1>(src, fm, y, out);
+        if (cn == 2) return warpRowT<float, 2>(src, fm, y, out);
+        if (cn == 3) return warpRowT<float, 3>(src, fm, y, out);
+    }
+    throw Error(ErrorCode::Unsupported, "warp: unsupported image type (8-bit with 1, 3 or 4 "
+                                        "channels, or float with 1 to 3)");
+}
+
+// One residual mean over a mask, accumulated row by row. kind: 0 = L2 norm over channels,
+// 1 = mean |.| over channels, 2 = squared L2 on [0,1] (colour values / 255).
+struct Residual {
+    int kind;
+    const cv::Mat* mask; // empty Mat: all pixels
+    double s = 0, n = 0;
+    double mean() const { return n > 0 ? s / n : std::numeric_limits<double>::quiet_NaN(); }
+};
+
+// cur (8-bit) against src warped by the fixed map, for each of the residuals in r: the same
+// per-pixel values and the same summation order (pixels in raster order, in double) as the
+// residual of cur against warpBackward(src, flow).
+void warpResiduals(const cv::Mat& src, const cv::Mat& cur, const FixedMap& fm, Residual* r,
+                   int nr) {
+    const int ch = cur.channels();
+    if (cur.depth() != CV_8U || src.depth() != CV_8U || src.channels() != ch)
+        throw Error(ErrorCode::Unsupported, "temporal metrics need 8-bit grey or BGR frames");
+    const int w = cur.cols;
+    std::vector<float> warped(size_t(w) * ch + 1); // + room for warpRow's spare float
+    std::vector<double> diff(size_t(w) * ch);
+    for (int y = 0; y < cur.rows; ++y) {
+        warpRow(src, fm, y, warped.data());
+        const uchar* c = cur.ptr<uchar>(y);
+        for (int q = 0; q < nr; ++q) {
+            Residual& R = r[q];
+            const uchar* m = R.mask->empty() ? nullptr : R.mask->ptr<uchar>(y);
+            diffRow(c, warped.data(), w * ch, R.kind == 1, diff.data());
+            const double* d = diff.data();
+            double s = R.s, n = R.n;
+            for (int x = 0; x < w; ++x, d += ch) {
+                if (m && !m[x]) continue;
+                double acc = d[0];
+                for (int k = 1; k < ch; ++k)
+                    acc += d[k];
+                s +=
+                    R.kind == 0 ? std::sqrt(acc) : (R.kind == 1 ? acc / ch : acc / (255.0 * 255.0));
+                n += 1;
+            }
+            R.s = s;
+            R.n = n;
+        }
+    }
+}
+
+// Lai's rule on f and g(x + f) (g warped by f's fixed map), row by row.
+cv::Mat consistencyFromMap(const cv::Mat& fw, const cv::Mat& bw, const FixedMap& fm) {
     cv::Mat mask(fw.size(), CV_8UC1);
+    std::vector<float> gRow(size_t(fw.cols) * 2 + 2); // + room for warpRow's spare float
     for (int y = 0; y < fw.rows; ++y) {
+        warpRow(bw, fm, y, gRow.data());
         const cv::Vec2f* f = fw.ptr<cv::Vec2f>(y);
-        const cv::Vec2f* g = bwWarped.ptr<cv::Vec2f>(y);
+        const float* g = gRow.data();
         uchar* m = mask.ptr<uchar>(y);
-        for (int x = 0; x < fw.cols; ++x) {
-            const double sx = f[x][0] + g[x][0], sy = f[x][1] + g[x][1];
+        for (int x = 0; x < fw.cols; ++x, g += 2) {
+            const double sx = f[x][0] + g[0], sy = f[x][1] + g[1];
             const double lhs = sx * sx + sy * sy;
-            const double rhs = 0.01 * (f[x][0] * f[x][0] + f[x][1] * f[x][1] + g[x][0] * g[x][0] +
-                                       g[x][1] * g[x][1]) +
-                               0.5;
+            const double rhs =
+                0.01 * (f[x][0] * f[x][0] + f[x][1] * f[x][1] + g[0] * g[0] + g[1] * g[1]) + 0.5;
             m[x] = lhs > rhs ? 0 : 255;
         }
     }
     return mask;
 }
 
+// Per-call memo of the fixed maps of flows, keyed by the flow's data pointer (the key Mat is
+// kept so its memory cannot be reused while the memo lives). Map storage is kept per thread
+// between calls (frame-sized buffers would otherwise be fresh allocations every call).
+struct MapPool {
+    std::deque<FixedMap> maps;
+    size_t used = 0;
+};
+MapPool& mapPool() {
+    thread_local MapPool p;
+    return p;
+}
+
+class MapMemo {
+public:
+    MapMemo() : base_(mapPool().used) {}
+    ~MapMemo() { mapPool().used = base_; }
+    MapMemo(const MapMemo&) = delete;
+    MapMemo& operator=(const MapMemo&) = delete;
+
+    const FixedMap& operator()(const cv::Mat& flow) {
+        if (flow.type() != CV_32FC2)
+            throw Error(ErrorCode::Mismatch, "warp: the flow must be CV_32FC2");
+        for (auto& [k, m] : items_)
+            if (k.data == flow.data && k.size() == flow.size()) return *m;
+        MapPool& p = mapPool();
+        if (p.used == p.maps.size()) p.maps.emplace_back();
+        FixedMap& m = p.maps[p.used++];
+        fixedMapInto(flow, m);
+        items_.emplace_back(flow, &m);
+        return m;
+    }
+
+private:
+    size_t base_;
+    std::vector<std::pair<cv::Mat, FixedMap*>> items_;
+};
+} // namespace
+
+cv::Mat warpBackward(const cv::Mat& img, const cv::Mat& flow) {
+    if (flow.type() != CV_32FC2 || flow.size() != img.size())
+        throw Error(ErrorCode::Mismatch, "warp: the flow must be CV_32FC2 of the image size");
+    cv::Mat map;
+    absoluteMapInto(flow, map);
+    if (img.depth() == CV_32F) return remapFloat(img, map);
+    cv::Mat src;
+    img.convertTo(src, CV_32F);
+    return remapFloat(src, map);
+}
+
+namespace {
+void checkFlowPair(const cv::Mat& fw, const cv::Mat& bw) {
+    if (fw.type() != CV_32FC2 || bw.type() != CV_32FC2 || fw.size() != bw.size())
+        throw Error(ErrorCode::Mismatch, "consistency mask: flows must be CV_32FC2 of one size");
+}
+} // namespace
+
+cv::Mat consistencyMask(const cv::Mat& fw, const cv::Mat& bw) {
+    checkFlowPair(fw, bw);
+    MapMemo maps;
+    return consistencyFromMap(fw, bw, maps(fw));
+}
+
+namespace detail {
+cv::Mat warpBackwardFused(const cv::Mat& img, const cv::Mat& flow) {
+    if (flow.type() != CV_32FC2 || flow.size() != img.size())
+        throw Error(ErrorCode::Mismatch, "warp: the flow must be CV_32FC2 of the image size");
+    MapMemo maps;
+    const FixedMap& fm = maps(flow);
+    cv::Mat out(img.size(), CV_MAKETYPE(CV_32F, img.channels()));
+    const size_t rowLen = size_t(img.cols) * img.channels();
+    std::vector<float> row(rowLen + 1); // + room for warpRow's spare float
+    for (int y = 0; y < img.rows; ++y) {
+        warpRow(img, fm, y, row.data());
+        std::memcpy(out.ptr<float>(y), row.data(), rowLen * sizeof(float));
+    }
+    return out;
+}
+} // namespace detail
+
 namespace {
 SourceFlows sourceFlows(const TemporalInputs& in, const std::vector<Metric>& which,
-                        const FlowOptions& opt, GreyMemo& g) {
+                        const FlowOptions& opt, GreyMemo& g, MapMemo& maps) {
     SourceFlows f;
     const bool needVi = wants(which, Metric::FlowD) || wants(which, Metric::WarpError) ||
                         wants(which, Metric::BiSWE) || wants(which, Metric::MS2R);
@@ -315,9 +516,9 @@ SourceFlows sourceFlows(const TemporalInputs& in, const std::vector<Metric>& whi
         checkPair(in.irPrev, in.irCur, "infrared");
         f.irBw = flowFromGrey(g(in.irCur), g(in.irPrev), opt);
         f.irFw = flowFromGrey(g(in.irPrev), g(in.irCur), opt);
-        f.irMask = consistencyMask(f.irBw, f.irFw);
+        f.irMask = consistencyFromMap(f.irBw, f.irFw, maps(f.irBw));
     }
-    if (needVif) f.viMask = consistencyMask(f.viBw, f.viFw);
+    if (needVif) f.viMask = consistencyFromMap(f.viBw, f.viFw, maps(f.viBw));
     return f;
 }
 } // namespace
@@ -325,7 +526,8 @@ SourceFlows sourceFlows(const TemporalInputs& in, const std::vector<Metric>& whi
 SourceFlows computeSourceFlows(const TemporalInputs& in, const std::vector<Metric>& which,
                                const FlowOptions& opt) {
     GreyMemo g;
-    return sourceFlows(in, which, opt, g);
+    MapMemo maps;
+    return sourceFlows(in, which, opt, g, maps);
 }
 
 double flowD(const cv::Mat& viPrev, const cv::Mat& viCur, const cv::Mat& fusedPrev,
@@ -357,48 +559,62 @@ Values temporalMetrics(const TemporalInputs& in, const std::vector<Metric>& whic
                             "x" + std::to_string(in.fusedCur.rows));
 
     GreyMemo g;
+    MapMemo maps; // fixed-point maps of the flows, each shared by every warp with that flow
     SourceFlows local;
-    const SourceFlows& fl = given ? *given : (local = sourceFlows(in, which, opt, g));
+    const SourceFlows& fl = given ? *given : (local = sourceFlows(in, which, opt, g, maps));
     auto need = [&](const cv::Mat& m, const char* what) -> const cv::Mat& {
         if (m.empty())
             throw Error(ErrorCode::InvalidArgument,
                         std::string("precomputed source flows lack the ") + what + " flow");
+        if (m.type() != CV_32FC2 || m.size() != in.fusedCur.size())
+            throw Error(ErrorCode::Mismatch, std::string("precomputed ") + what +
+                                                 " flow is not CV_32FC2 of the frame size");
         return m;
     };
-
-    WarpMemo memo;
-    cv::Mat fusedWarpedPrev; // F_{t-1} warped onto t with the visible flow (flowD, Ewarp)
-    auto fusedWarped = [&]() -> const cv::Mat& {
-        if (fusedWarpedPrev.empty())
-            fusedWarpedPrev = memo.warp(in.fusedPrev, need(fl.viBw, "visible backward"));
-        return fusedWarpedPrev;
+    auto maskOf = [&](const cv::Mat& given, const cv::Mat& bw, const cv::Mat& fw) {
+        if (!given.empty()) return given;
+        checkFlowPair(bw, fw);
+        return consistencyFromMap(bw, fw, maps(bw));
     };
-    if (wants(which, Metric::FlowD)) {
-        const cv::Mat& warped = fusedWarped();
-        out[Metric::FlowD] = residualMean(in.fusedCur, warped, mask, 0);
-    }
-    if (wants(which, Metric::WarpError)) {
-        const cv::Mat occ = !fl.viMask.empty() ? fl.viMask
-                                               : consistencyMask(need(fl.viBw, "visible backward"),
-                                                                 need(fl.viFw, "visible forward"));
-        const cv::Mat& warped = fusedWarped();
-        out[Metric::WarpError] = residualMean(in.fusedCur, warped, andMasks(occ, mask), 2);
+
+    // flowD and Ewarp: F_{t-1} warped onto t with the visible flow, one pass for both.
+    const bool wantD = wants(which, Metric::FlowD), wantE = wants(which, Metric::WarpError);
+    if (wantD || wantE) {
+        const cv::Mat& viBw = need(fl.viBw, "visible backward");
+        cv::Mat ewMask;
+        if (wantE)
+            ewMask = andMasks(maskOf(fl.viMask, viBw, need(fl.viFw, "visible forward")), mask);
+        Residual r[2] = {{0, &mask}, {2, &ewMask}};
+        const int first = wantD ? 0 : 1, count = (wantD ? 1 : 0) + (wantE ? 1 : 0);
+        warpResiduals(in.fusedPrev, in.fusedCur, maps(viBw), r + first, count);
+        if (wantD) out[Metric::FlowD] = r[0].mean();
+        if (wantE) out[Metric::WarpError] = r[1].mean();
     }
     if (wants(which, Metric::BiSWE) || wants(which, Metric::MS2R)) {
         const cv::Mat& viBw = need(fl.viBw, "visible backward");
         const cv::Mat& viFw = need(fl.viFw, "visible forward");
         const cv::Mat& irBw = need(fl.irBw, "infrared backward");
         const cv::Mat& irFw = need(fl.irFw, "infrared forward");
-        const cv::Mat viOk = fl.viMask.empty() ? consistencyMask(viBw, viFw) : fl.viMask;
-        const cv::Mat irOk = fl.irMask.empty() ? consistencyMask(irBw, irFw) : fl.irMask;
+        const cv::Mat viOk = maskOf(fl.viMask, viBw, viFw);
+        const cv::Mat irOk = maskOf(fl.irMask, irBw, irFw);
         const cv::Mat srcMask = andMasks(andMasks(viOk, irOk), mask);
         const cv::Mat fBw = flowFromGrey(g(in.fusedCur), g(in.fusedPrev), opt);
         const cv::Mat fFw = flowFromGrey(g(in.fusedPrev), g(in.fusedCur), opt);
-        const double sF = swe(memo, in.fusedPrev, in.fusedCur, fFw, fBw, srcMask);
+        // self-warping error: 0.5 (mean |X_t - W(X_{t-1}, bw)| + mean |X_{t-1} - W(X_t, fw)|)
+        auto swe = [&](const cv::Mat& prev, const cv::Mat& cur, const cv::Mat& fw,
+                       const cv::Mat& bw) {
+            Residual e1{1, &srcMask}, e2{1, &srcMask};
+            warpResiduals(prev, cur, maps(bw), &e1, 1);
+            warpResiduals(cur, prev, maps(fw), &e2, 1);
+            return 0.5 * (e1.mean() + e2.mean());
+        };
+        const double sF = swe(in.fusedPrev, in.fusedCur, fFw, fBw);
         if (wants(which, Metric::BiSWE)) out[Metric::BiSWE] = sF;
         if (wants(which, Metric::MS2R)) {
-            const double sA = swe(memo, in.irPrev, in.irCur, irFw, irBw, srcMask);
-            const double sB = swe(memo, in.viPrev, in.viCur, viFw, viBw, srcMask);
+            checkPair(in.irPrev, in.irCur, "infrared");
+            checkPair(in.viPrev, in.viCur, "visible");
+            const double sA = swe(in.irPrev, in.irCur, irFw, irBw);
+            const double sB = swe(in.viPrev, in.viCur, viFw, viBw);
             const double ref = 0.5 * (sA + sB);
             out[Metric::MS2R] = ref > 0 ? sF / ref : std::numeric_limits<double>::quiet_NaN();
         }

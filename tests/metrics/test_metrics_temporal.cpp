@@ -4,9 +4,11 @@
 #include <QtTest/QtTest>
 
 #include <cmath>
+#include <cstring>
 
 #include <opencv2/imgproc.hpp>
 
+#include "core/metrics/Internal.h"
 #include "core/metrics/Metrics.h"
 
 using namespace vf::metrics;
@@ -42,6 +44,8 @@ private Q_SLOTS:
     void flickerHand();
     void ms2rIdenticalClipsIsOne();
     void slicesAndCurve();
+    void fusedWarpMatchesRemap();
+    void fusedResidualsMatchRemap();
 };
 
 void TestMetricsTemporal::warpConstantFlowExact() {
@@ -188,6 +192,115 @@ void TestMetricsTemporal::slicesAndCurve() {
     QCOMPARE(yt.size(), cv::Size(4, 5));
     QCOMPARE(int(yt.at<uchar>(3, 0)), 30);
     QVERIFY_THROWS_EXCEPTION(vf::Error, xtSlice(mem, 4));
+}
+
+namespace {
+// Smooth random flow field with values in [-amp, amp] (many samples fall outside the frame
+// when amp is large), on a grid of quarter/half/odd fractions.
+cv::Mat randomFlow(cv::Size size, double amp, unsigned seed) {
+    cv::Mat f(size, CV_32FC2);
+    cv::RNG rng(seed);
+    rng.fill(f, cv::RNG::UNIFORM, -amp, amp);
+    cv::GaussianBlur(f, f, cv::Size(0, 0), 2.0);
+    return f;
+}
+
+bool bitEqual(const cv::Mat& a, const cv::Mat& b) {
+    if (a.size() != b.size() || a.type() != b.type()) return false;
+    for (int y = 0; y < a.rows; ++y)
+        if (std::memcmp(a.ptr(y), b.ptr(y), a.cols * a.elemSize()) != 0) return false;
+    return true;
+}
+} // namespace
+
+void TestMetricsTemporal::fusedWarpMatchesRemap() {
+    // The temporal metrics warp with their own bilinear code (no float copies, no warped
+    // images); it must give exactly what cv::remap gives (warpBackward), bit for bit: the
+    // same 1/32 fixed-point positions, table weights, summation order and border replicate.
+    const cv::Mat big = bigTexture(5);
+    const cv::Mat a = frameAt(big, 0, 3, 2), b = frameAt(big, 1, 3, 2);
+    cv::Mat grey, flt;
+    cv::cvtColor(a, grey, cv::COLOR_BGR2GRAY);
+    std::vector<cv::Mat> flows{computeFlow(b, a, FlowOptions{FlowMethod::DisFast}),
+                               randomFlow(a.size(), 3.0, 1), randomFlow(a.size(), 40.0, 2),
+                               cv::Mat(a.size(), CV_32FC2, cv::Scalar(-0.5f, 1.03125f)),
+                               cv::Mat(a.size(), CV_32FC2, cv::Scalar(1e7f, -3e9f))};
+    flows.push_back(randomFlow(a.size(), 1.0, 3));
+    flows.back().at<cv::Vec2f>(5, 7) = cv::Vec2f(std::nanf(""), 2.f);  // degenerate sample
+    const cv::Mat roi = bigTexture(6)(cv::Rect(7, 5, a.cols, a.rows)); // not continuous
+    for (size_t i = 0; i < flows.size(); ++i) {
+        const cv::Mat& f = flows[i];
+        for (const cv::Mat& img : {a, grey, roi, f, flows[0]}) {
+            const cv::Mat ref = warpBackward(img, f), got = detail::warpBackwardFused(img, f);
+            QVERIFY2(bitEqual(ref, got),
+                     qPrintable(QString("flow %1, image type %2").arg(i).arg(img.type())));
+        }
+        // the occlusion rule on remap's warp of the opposite flow
+        const cv::Mat g = flows[(i + 1) % flows.size()];
+        const cv::Mat gw = warpBackward(g, f);
+        cv::Mat expect(f.size(), CV_8UC1);
+        for (int y = 0; y < f.rows; ++y)
+            for (int x = 0; x < f.cols; ++x) {
+                const cv::Vec2f u = f.at<cv::Vec2f>(y, x), v = gw.at<cv::Vec2f>(y, x);
+                const double sx = u[0] + v[0], sy = u[1] + v[1];
+                const double lhs = sx * sx + sy * sy;
+                const double rhs =
+                    0.01 * (u[0] * u[0] + u[1] * u[1] + v[0] * v[0] + v[1] * v[1]) + 0.5;
+                expect.at<uchar>(y, x) = lhs > rhs ? 0 : 255;
+            }
+        QVERIFY(bitEqual(consistencyMask(f, g), expect));
+    }
+}
+
+void TestMetricsTemporal::fusedResidualsMatchRemap() {
+    // flowD, Ewarp and BiSWE recomputed here from their definitions with cv::remap
+    // (warpBackward), computeFlow and consistencyMask, summed in raster order.
+    const cv::Mat big = bigTexture(7), bigIr = bigTexture(8);
+    const cv::Mat vi0 = frameAt(big, 0, 2, 1), vi1 = frameAt(big, 1, 2, 1);
+    const cv::Mat ir0 = frameAt(bigIr, 0, 1, 2), ir1 = frameAt(bigIr, 1, 1, 2);
+    cv::Mat f0, f1;
+    cv::addWeighted(vi0, 0.6, ir0, 0.4, 0, f0);
+    cv::addWeighted(vi1, 0.4, ir1, 0.6, 3, f1);
+    cv::Mat mask(f0.size(), CV_8UC1, cv::Scalar(0));
+    cv::circle(mask, {120, 90}, 70, cv::Scalar(255), -1);
+    const FlowOptions opt{FlowMethod::DisFast};
+    const auto v = temporalMetrics({ir0, ir1, vi0, vi1, f0, f1}, temporalMetrics(), opt, mask);
+
+    const cv::Mat viBw = computeFlow(vi1, vi0, opt), viFw = computeFlow(vi0, vi1, opt);
+    const cv::Mat irBw = computeFlow(ir1, ir0, opt), irFw = computeFlow(ir0, ir1, opt);
+    const cv::Mat fBw = computeFlow(f1, f0, opt), fFw = computeFlow(f0, f1, opt);
+    const cv::Mat viOk = consistencyMask(viBw, viFw), irOk = consistencyMask(irBw, irFw);
+    // kind 0: L2 over channels; 1: mean |.|; 2: squared L2 on [0,1]
+    auto resid = [&](const cv::Mat& cur, const cv::Mat& warped, auto keep, int kind) {
+        double s = 0, n = 0;
+        for (int y = 0; y < cur.rows; ++y)
+            for (int x = 0; x < cur.cols; ++x) {
+                if (!keep(y, x)) continue;
+                double acc = 0;
+                for (int k = 0; k < 3; ++k) {
+                    const double d =
+                        double(cur.at<cv::Vec3b>(y, x)[k]) - double(warped.at<cv::Vec3f>(y, x)[k]);
+                    acc += kind == 1 ? std::abs(d) : d * d;
+                }
+                s += kind == 0 ? std::sqrt(acc) : (kind == 1 ? acc / 3 : acc / (255.0 * 255.0));
+                n += 1;
+            }
+        return s / n;
+    };
+    auto inMask = [&](int y, int x) { return mask.at<uchar>(y, x) != 0; };
+    auto ewKeep = [&](int y, int x) { return inMask(y, x) && viOk.at<uchar>(y, x); };
+    auto srcKeep = [&](int y, int x) { return ewKeep(y, x) && irOk.at<uchar>(y, x); };
+    const cv::Mat fw = warpBackward(f0, viBw);
+    auto close = [](double got, double want) {
+        return std::abs(got - want) <= 1e-12 * std::max(1.0, std::abs(want));
+    };
+    QVERIFY(close(v.at(Metric::FlowD), resid(f1, fw, inMask, 0)));
+    QVERIFY(close(v.at(Metric::WarpError), resid(f1, fw, ewKeep, 2)));
+    const double swe = 0.5 * (resid(f1, warpBackward(f0, fBw), srcKeep, 1) +
+                              resid(f0, warpBackward(f1, fFw), srcKeep, 1));
+    QVERIFY2(
+        close(v.at(Metric::BiSWE), swe),
+        qPrintable(QString("%1 vs %2").arg(v.at(Metric::BiSWE), 0, 'g', 17).arg(swe, 0, 'g', 17)));
 }
 
 QTEST_GUILESS_MAIN(TestMetricsTemporal)
