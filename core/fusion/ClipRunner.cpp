@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
+#include <future>
 #include <map>
+
+#include <unistd.h>
 
 #include <opencv2/imgproc.hpp>
 
@@ -170,7 +174,8 @@ cv::Mat clipFrameToMat(const model::ClipBuffer& clip, int t, int h, int w, Stret
 ClipRunner::ClipRunner(model::VideoFusionEngine& engine)
     : fn_([&engine](const model::ClipBuffer& ir, const model::ClipBuffer& vi,
                     const model::TapRequest& taps,
-                    const vf::CancelToken* cancel) { return engine.run(ir, vi, taps, cancel); }) {}
+                    const vf::CancelToken* cancel) { return engine.run(ir, vi, taps, cancel); }),
+      engine_(&engine) {}
 
 ClipRunner::ClipRunner(ClipFn fn) : fn_(std::move(fn)) {
     if (!fn_) throw Error(ErrorCode::InvalidArgument, "clip runner without a model");
@@ -213,6 +218,23 @@ void checkResult(const model::ClipBuffer& b, const char* what, int T, int H, int
 
 } // namespace
 
+static int inflightLimit(const model::VideoFusionEngine* engine, const ClipRunnerOptions& o,
+                         int clips, int T, int H, int W) {
+    if (!engine || clips < 2) return 1;
+    int n = o.clipsInFlight > 0 ? o.clipsInFlight : engine->clipWorkers();
+    n = std::clamp(n, 1, clips);
+    if (o.clipsInFlight <= 0 && n > 1) {
+        // Auto: keep the clips in flight within half of the machine's physical memory.
+        const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+        if (pages > 0 && page > 0) {
+            const double budget = 0.5 * double(pages) * double(page);
+            const double per = double(engine->estimateClipBytes(T, H, W));
+            n = std::clamp(int(budget / std::max(per, 1.0)), 1, n);
+        }
+    }
+    return n;
+}
+
 SequenceStats ClipRunner::run(PairSequence& seq, const ClipRunnerOptions& o, const FrameSink& sink,
                               const SequenceOptions& so) {
     if (o.previewScale != 1 && o.previewScale != 2 && o.previewScale != 4)
@@ -225,6 +247,57 @@ SequenceStats ClipRunner::run(PairSequence& seq, const ClipRunnerOptions& o, con
     auto t0 = std::chrono::steady_clock::now();
     SequenceStats st;
     std::map<int, std::pair<cv::Mat, cv::Mat>> cache; // relative index -> prepared (ir, vi)
+
+    // Clips in flight (submitted to the engine's workers), oldest first. Outputs are emitted
+    // strictly in clip order, so the sink sees the same frames in the same order as with one
+    // clip at a time.
+    struct Pending {
+        size_t plan;
+        int H, W;
+        std::future<model::ClipResult> result;
+    };
+    std::deque<Pending> inflight;
+    int maxInflight = 1;
+    // Never leave with clips still running: they use `so.cancel` and the engine.
+    struct Drain {
+        std::deque<Pending>& q;
+        ~Drain() {
+            for (auto& p : q)
+                if (p.result.valid()) p.result.wait();
+        }
+    } drain{inflight};
+
+    auto emit = [&](size_t c, int H, int W, model::ClipResult res) {
+        const ClipPlan& p = plans[c];
+        const int padH = roundUpTo4(H), padW = roundUpTo4(W), T = std::max(p.length, 2);
+        checkResult(res.fusion, "fused", T, padH, padW);
+        if (want) {
+            checkResult(res.ir, "restored infrared", T, padH, padW);
+            checkResult(res.vi, "restored visible", T, padH, padW);
+        }
+        if (o.tapSink && o.taps.enabled) o.tapSink(p, first + p.start, std::move(res.taps));
+        for (int f = p.emitBegin; f < p.emitEnd; ++f) {
+            const int t = f - p.start;
+            FusedFrame out;
+            out.index = first + f;
+            out.fused = clipFrameToMat(res.fusion, t, H, W, o.stretch);
+            if (want) {
+                out.restoredIr = clipFrameToMat(res.ir, t, H, W, Stretch::Clamp);
+                out.restoredVi = clipFrameToMat(res.vi, t, H, W, Stretch::Clamp);
+            }
+            if (sink) sink(out);
+            ++st.frames;
+        }
+        if (so.progress)
+            so.progress(p.emitEnd, count,
+                        "clip " + std::to_string(c + 1) + "/" + std::to_string(plans.size()));
+    };
+    auto finishOldest = [&] {
+        Pending p = std::move(inflight.front());
+        inflight.pop_front();
+        emit(p.plan, p.H, p.W, p.result.get());
+    };
+
     for (size_t c = 0; c < plans.size(); ++c) {
         const ClipPlan& p = plans[c];
         if (so.cancel) so.cancel->check();
@@ -257,30 +330,18 @@ SequenceStats ClipRunner::run(PairSequence& seq, const ClipRunnerOptions& o, con
             appendFrame(vi, cache.at(p.start).second);
         }
         const int H = ir.H, W = ir.W, padH = roundUpTo4(H), padW = roundUpTo4(W);
-        model::ClipResult res =
-            fn_(padClip(ir, padH, padW), padClip(vi, padH, padW), o.taps, so.cancel);
-        checkResult(res.fusion, "fused", ir.T, padH, padW);
-        if (want) {
-            checkResult(res.ir, "restored infrared", ir.T, padH, padW);
-            checkResult(res.vi, "restored visible", ir.T, padH, padW);
+        if (c == 0) maxInflight = inflightLimit(engine_, o, int(plans.size()), ir.T, padH, padW);
+        if (maxInflight <= 1) {
+            emit(c, H, W, fn_(padClip(ir, padH, padW), padClip(vi, padH, padW), o.taps, so.cancel));
+            continue;
         }
-        if (o.tapSink && o.taps.enabled) o.tapSink(p, first + p.start, std::move(res.taps));
-        for (int f = p.emitBegin; f < p.emitEnd; ++f) {
-            const int t = f - p.start;
-            FusedFrame out;
-            out.index = first + f;
-            out.fused = clipFrameToMat(res.fusion, t, H, W, o.stretch);
-            if (want) {
-                out.restoredIr = clipFrameToMat(res.ir, t, H, W, Stretch::Clamp);
-                out.restoredVi = clipFrameToMat(res.vi, t, H, W, Stretch::Clamp);
-            }
-            if (sink) sink(out);
-            ++st.frames;
-        }
-        if (so.progress)
-            so.progress(p.emitEnd, count,
-                        "clip " + std::to_string(c + 1) + "/" + std::to_string(plans.size()));
+        inflight.push_back(Pending{
+            c, H, W,
+            engine_->submit(padClip(ir, padH, padW), padClip(vi, padH, padW), o.taps, so.cancel)});
+        if (int(inflight.size()) >= maxInflight) finishOldest();
     }
+    while (!inflight.empty())
+        finishOldest();
     st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return st;
 }

@@ -23,8 +23,9 @@
 //    even, as numpy), RGB -> BGR. A constant frame (max == min) is converted as Clamp.
 //  * fused, Stretch::Clamp: round(clamp(x, 0, 1) * 255).
 //  * restored IR / visible: always Clamp.
-// Streaming: at most one clip of input frames is held; each output frame goes to the sink as
-// soon as no later clip will replace it, in increasing frame order.
+// Streaming: at most one clip of input frames is held per clip in flight (see
+// ClipRunnerOptions::clipsInFlight); each output frame goes to the sink as soon as no later
+// clip will replace it, in increasing frame order.
 
 #include <functional>
 #include <memory>
@@ -80,6 +81,12 @@ struct ClipRunnerOptions {
     cv::Rect roi;
     int previewScale = 1;
 
+    // Clips run at the same time when the runner drives a VideoFusionEngine (its submit()):
+    // 0 = auto (the engine's clipWorkers(), bounded so that the clips in flight stay within
+    // half of the physical memory by the engine's estimate), n = n clips. Outputs, taps and
+    // progress still arrive in clip order. ClipFn runners run one clip at a time.
+    int clipsInFlight = 0;
+
     // Stage taps (VideoFusion's TapRequest), delivered per clip.
     model::TapRequest taps;
     std::function<void(const ClipPlan& clip, int firstFrame, std::vector<model::Tap>&& taps)>
@@ -106,6 +113,7 @@ public:
 
 private:
     ClipFn fn_;
+    model::VideoFusionEngine* engine_ = nullptr; // set by the engine constructor
 };
 
 } // namespace vf::fusion

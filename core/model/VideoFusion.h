@@ -58,6 +58,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -118,7 +119,14 @@ struct EngineOptions {
     Device device = Device::Auto;
     Precision precision = Precision::FP32;
     ComputePath path = ComputePath::Fast;
-    int threads = 0; // 0 = one per core (at::set_num_threads is process-wide)
+    int threads = 0; // 0 = one per core
+    // Clips run at the same time by submit() (the clip runner's streaming path): 0 = auto
+    // (on the CPU one clip per thread, each clip single-threaded: two clips on two cores run
+    // at ~2x the speed of one clip, while one clip on two threads gains only ~1.45x, see
+    // bench/model/RESULTS.md; on CUDA one clip at a time); n = n clips at once, each with
+    // max(1, threads / n) threads. run() always uses all `threads` for one clip. Memory
+    // grows with the clips in flight (estimateClipBytes).
+    int clipWorkers = 0;
     // Tune the process allocator for tensor work (vf::initRuntime: keep freed memory, no
     // trimming). Off only to measure the untuned ("naive") behaviour.
     bool tuneRuntime = true;
@@ -145,6 +153,18 @@ public:
     ClipResult run(const ClipBuffer& ir, const ClipBuffer& vi, const TapRequest& taps = {},
                    const vf::CancelToken* cancel = nullptr);
 
+    // Runs a clip asynchronously on one of clipWorkers() worker threads (started on first
+    // use, joined by the destructor); the future holds the result or the vf::Error. Results
+    // equal run()'s within float rounding (a single-threaded clip may take other kernels).
+    // `cancel`, if given, must outlive the returned future's completion.
+    std::future<ClipResult> submit(ClipBuffer ir, ClipBuffer vi, TapRequest taps = {},
+                                   const vf::CancelToken* cancel = nullptr);
+    // Clips submit() runs at the same time (EngineOptions::clipWorkers resolved).
+    int clipWorkers() const;
+    // Estimated peak working memory of one clip of T frames of H x W (bytes), for callers
+    // that bound the clips in flight by the machine's memory.
+    std::size_t estimateClipBytes(int T, int H, int W) const;
+
     std::string deviceName() const;
     VideoFusionConfig config() const;
     int64_t parameterCount() const;
@@ -156,6 +176,8 @@ public:
 
 private:
     VideoFusionEngine();
+    ClipResult runOnThisThread(const ClipBuffer& ir, const ClipBuffer& vi, const TapRequest& taps,
+                               const vf::CancelToken* cancel);
     std::unique_ptr<Impl> d_;
 };
 

@@ -16,6 +16,7 @@
 
 #include <torch/script.h>
 
+#include "core/fusion/ClipRunner.h"
 #include "core/fusion/FusionMethod.h"
 #include "core/fusion/TorchScriptMethod.h"
 #include "core/model/SeAFusion.h"
@@ -176,6 +177,101 @@ class TestFusionModels : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         if (!fs::exists(kShared)) QSKIP("../shared is absent");
+    }
+
+    void clipsInFlightMatchOneAtATime() {
+        // A VideoFusion engine (random weights, small) with 2 workers of 1 thread: clips in
+        // flight must give exactly the frames, order, taps and progress of one clip at a
+        // time (the same single-threaded kernels run either way).
+        vf::model::VideoFusionConfig cfg;
+        cfg.numFeatures = 16;
+        vf::model::EngineOptions eo;
+        eo.device = vf::model::Device::CPU;
+        eo.threads = 1;
+        eo.clipWorkers = 2;
+        auto engine = vf::model::VideoFusionEngine::random(cfg, eo, 3);
+        QCOMPARE(engine->clipWorkers(), 2);
+        // 11 frames of 18x14 (not multiples of 4), N = 4, overlap 1: clips at 0, 3, 6 and
+        // the last 4 frames (7..10).
+        cv::RNG rng(5);
+        std::vector<cv::Mat> ir, vi;
+        for (int i = 0; i < 11; ++i) {
+            ir.emplace_back(14, 18, CV_8UC1);
+            vi.emplace_back(14, 18, CV_8UC3);
+            rng.fill(ir.back(), cv::RNG::UNIFORM, 0, 256);
+            rng.fill(vi.back(), cv::RNG::UNIFORM, 0, 256);
+        }
+        MemoryPairSequence seq(ir, vi);
+        ClipRunner runner(*engine);
+        struct Run {
+            std::vector<int> index;
+            std::vector<cv::Mat> fused;
+            std::vector<int> tapClips, progress;
+        };
+        auto runWith = [&](int inFlight) {
+            Run r;
+            ClipRunnerOptions o;
+            o.clipFrames = 4;
+            o.overlap = 1;
+            o.clipsInFlight = inFlight;
+            o.taps.enabled = true;
+            o.taps.names = {"energy/fusion_1"};
+            o.tapSink = [&](const ClipPlan& p, int, std::vector<vf::model::Tap>&& taps) {
+                QCOMPARE(int(taps.size()), 1);
+                r.tapClips.push_back(p.start);
+            };
+            SequenceOptions so;
+            so.progress = [&](int done, int, const std::string&) { r.progress.push_back(done); };
+            runner.run(
+                seq, o,
+                [&](const FusedFrame& f) {
+                    r.index.push_back(f.index);
+                    r.fused.push_back(f.fused.clone());
+                },
+                so);
+            return r;
+        };
+        const Run one = runWith(1), two = runWith(2), three = runWith(3);
+        QCOMPARE(one.index, std::vector<int>({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+        QCOMPARE(one.tapClips, std::vector<int>({0, 3, 6, 7}));
+        for (const Run* r : {&two, &three}) {
+            QCOMPARE(r->index, one.index);
+            QCOMPARE(r->tapClips, one.tapClips);
+            QCOMPARE(r->progress, one.progress);
+            for (size_t i = 0; i < one.fused.size(); ++i)
+                QCOMPARE(cv::norm(r->fused[i], one.fused[i], cv::NORM_INF), 0.0);
+        }
+
+        // Cancelling from the sink while clips are in flight: Cancelled, nothing left
+        // running, and the engine still works afterwards.
+        vf::CancelToken cancel;
+        SequenceOptions so;
+        so.cancel = &cancel;
+        ClipRunnerOptions o;
+        o.clipFrames = 4;
+        o.clipsInFlight = 2;
+        int seen = 0;
+        QVERIFY(throwsCode(
+            [&] {
+                runner.run(
+                    seq, o,
+                    [&](const FusedFrame&) {
+                        if (++seen == 1) cancel.cancel();
+                    },
+                    so);
+            },
+            vf::ErrorCode::Cancelled, "cancel"));
+        QVERIFY(seen < 11);
+        // A model error in a worker reaches the caller through the future.
+        vf::model::ClipBuffer a, b;
+        a.T = 3;
+        a.H = b.H = a.W = b.W = 8;
+        b.T = 2;
+        a.data.assign(a.size(), 0.5f);
+        b.data.assign(b.size(), 0.5f);
+        auto bad = engine->submit(a, b);
+        QVERIFY(throwsCode([&] { bad.get(); }, vf::ErrorCode::Mismatch, "differ"));
+        QCOMPARE(int(runWith(2).index.size()), 11);
     }
 
     void seafusionRawY() {
