@@ -254,7 +254,8 @@ inline int clampTap(int v, int n) {
 
 // Row y of remap(src, map) as float (CN interleaved channels), src of element type T.
 template <class T, int CN>
-void warpRowT(const cv::Mat& src, const FixedMap& fm, int y, float* __restrict out) {
+void warpRowT(const cv::Mat& src, const FixedMap& fm, int y, float* __restrict out,
+              int xStart = 0) {
     const BilinearTable& tab = bilinearTable();
     const int W = src.cols, H = src.rows;
     const unsigned w1 = unsigned(std::max(W - 1, 0)), h1 = unsigned(std::max(H - 1, 0));
@@ -262,7 +263,8 @@ void warpRowT(const cv::Mat& src, const FixedMap& fm, int y, float* __restrict o
     const size_t step = src.step;
     const cv::Point_<short>* xy = fm.xy.data() + size_t(y) * fm.cols;
     const unsigned short* fr = fm.frac.data() + size_t(y) * fm.cols;
-    for (int x = 0; x < fm.cols; ++x, out += CN) {
+    out += size_t(xStart) * CN;
+    for (int x = xStart; x < fm.cols; ++x, out += CN) {
         const int sx = xy[x].x, sy = xy[x].y;
         const float* w = tab.w[fr[x]];
         int x0 = sx, x1 = sx + 1, y0 = sy, y1 = sy + 1;
@@ -302,14 +304,15 @@ inline __m128 tapU8x3(const uchar* p, const uchar* end) {
 
 template <class Tap>
 void warpRowSse(const cv::Mat& src, const FixedMap& fm, int y, float* __restrict out, int cn,
-                Tap tap) {
+                int xStart, Tap tap) {
     const BilinearTable& tab = bilinearTable();
     const int W = src.cols, H = src.rows;
     const unsigned w1 = unsigned(std::max(W - 1, 0)), h1 = unsigned(std::max(H - 1, 0));
     const size_t step = src.step, es = src.elemSize();
     const cv::Point_<short>* xy = fm.xy.data() + size_t(y) * fm.cols;
     const unsigned short* fr = fm.frac.data() + size_t(y) * fm.cols;
-    for (int x = 0; x < fm.cols; ++x, out += cn) {
+    out += size_t(xStart) * cn;
+    for (int x = xStart; x < fm.cols; ++x, out += cn) {
         const int sx = xy[x].x, sy = xy[x].y;
         const __m128 w = _mm_loadu_ps(tab.w[fr[x]]);
         int x0 = sx, x1 = sx + 1, y0 = sy, y1 = sy + 1;
@@ -330,25 +333,131 @@ void warpRowSse(const cv::Mat& src, const FixedMap& fm, int y, float* __restrict
 }
 #endif
 
+#if defined(VF_TMP_SSE2) && defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define VF_TMP_AVX2 1
+// 8 pixels at a time with AVX2 gathers (AVX2 only: no FMA, so every product and sum is
+// rounded as in the scalar code; weights computed as remap's table computes them:
+// a = j / 32, w = {(1-b)(1-a), (1-b)a, b(1-a), ba}). Taps are clamped to the image
+// (border replicate; for inside pixels clamping changes nothing). 8-bit BGR (cn 3, 4-byte
+// gathers of which the 4th byte is ignored) or 2-channel float. Returns the number of pixels
+// done; a group that would read past the image's last byte is left to the caller.
+template <int Kind> // 0: 8-bit BGR, 1: float x 2
+__attribute__((target("avx2"))) int warpRowAvx2(const cv::Mat& src, const FixedMap& fm, int y,
+                                                float* __restrict out) {
+    const int W = src.cols, H = src.rows;
+    const int step = int(src.step), es = int(src.elemSize());
+    const int lastOffset = (H - 1) * step + W * es - 4; // the last 4-byte load that stays inside
+    const cv::Point_<short>* xy = fm.xy.data() + size_t(y) * fm.cols;
+    const unsigned short* fr = fm.frac.data() + size_t(y) * fm.cols;
+    const __m256i zero = _mm256_setzero_si256(), wMax = _mm256_set1_epi32(W - 1),
+                  hMax = _mm256_set1_epi32(H - 1), one = _mm256_set1_epi32(1),
+                  m31 = _mm256_set1_epi32(31), vStep = _mm256_set1_epi32(step),
+                  vEs = _mm256_set1_epi32(es), vLast = _mm256_set1_epi32(lastOffset),
+                  m255 = _mm256_set1_epi32(255);
+    const __m256 scale = _mm256_set1_ps(1.f / 32), fone = _mm256_set1_ps(1.f);
+    const int* base = reinterpret_cast<const int*>(src.data);
+    const float* fbase = reinterpret_cast<const float*>(src.data);
+    int x = 0;
+    for (; x + 8 <= fm.cols; x += 8) {
+        const __m256i p = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xy + x));
+        const __m256i sx = _mm256_srai_epi32(_mm256_slli_epi32(p, 16), 16);
+        const __m256i sy = _mm256_srai_epi32(p, 16);
+        const __m256i f =
+            _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(fr + x)));
+        const __m256 a = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(f, m31)), scale);
+        const __m256 b = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(f, 5)), scale);
+        const __m256 a0 = _mm256_sub_ps(fone, a), b0 = _mm256_sub_ps(fone, b);
+        const __m256 w0 = _mm256_mul_ps(b0, a0), w1 = _mm256_mul_ps(b0, a),
+                     w2 = _mm256_mul_ps(b, a0), w3 = _mm256_mul_ps(b, a);
+#define VF_CLAMPV(v, hi) _mm256_min_epi32(_mm256_max_epi32(v, zero), hi)
+        const __m256i x0 = _mm256_mullo_epi32(VF_CLAMPV(sx, wMax), vEs);
+        const __m256i x1 = _mm256_mullo_epi32(VF_CLAMPV(_mm256_add_epi32(sx, one), wMax), vEs);
+        const __m256i y0 = _mm256_mullo_epi32(VF_CLAMPV(sy, hMax), vStep);
+        const __m256i y1 = _mm256_mullo_epi32(VF_CLAMPV(_mm256_add_epi32(sy, one), hMax), vStep);
+        const __m256i o00 = _mm256_add_epi32(y0, x0), o01 = _mm256_add_epi32(y0, x1),
+                      o10 = _mm256_add_epi32(y1, x0), o11 = _mm256_add_epi32(y1, x1);
+        alignas(32) float t[3][8];
+        if constexpr (Kind == 0) {
+            // o11 is the largest offset of the four
+            if (_mm256_movemask_epi8(_mm256_cmpgt_epi32(o11, vLast)) != 0) break;
+            const __m256i g00 = _mm256_i32gather_epi32(base, o00, 1);
+            const __m256i g01 = _mm256_i32gather_epi32(base, o01, 1);
+            const __m256i g10 = _mm256_i32gather_epi32(base, o10, 1);
+            const __m256i g11 = _mm256_i32gather_epi32(base, o11, 1);
+            for (int k = 0; k < 3; ++k) {
+                const __m128i sh = _mm_cvtsi32_si128(8 * k);
+#define VF_CHAN(g) _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srl_epi32(g, sh), m255))
+                __m256 v = _mm256_mul_ps(VF_CHAN(g00), w0);
+                v = _mm256_add_ps(v, _mm256_mul_ps(VF_CHAN(g01), w1));
+                v = _mm256_add_ps(v, _mm256_mul_ps(VF_CHAN(g10), w2));
+                v = _mm256_add_ps(v, _mm256_mul_ps(VF_CHAN(g11), w3));
+                _mm256_store_ps(t[k], v);
+#undef VF_CHAN
+            }
+            for (int i = 0; i < 8; ++i) {
+                out[3 * (x + i)] = t[0][i];
+                out[3 * (x + i) + 1] = t[1][i];
+                out[3 * (x + i) + 2] = t[2][i];
+            }
+        } else {
+            const __m256i four = _mm256_set1_epi32(4);
+            for (int k = 0; k < 2; ++k) {
+                const __m256i d = k ? four : zero;
+                __m256 v =
+                    _mm256_mul_ps(_mm256_i32gather_ps(fbase, _mm256_add_epi32(o00, d), 1), w0);
+                v = _mm256_add_ps(
+                    v, _mm256_mul_ps(_mm256_i32gather_ps(fbase, _mm256_add_epi32(o01, d), 1), w1));
+                v = _mm256_add_ps(
+                    v, _mm256_mul_ps(_mm256_i32gather_ps(fbase, _mm256_add_epi32(o10, d), 1), w2));
+                v = _mm256_add_ps(
+                    v, _mm256_mul_ps(_mm256_i32gather_ps(fbase, _mm256_add_epi32(o11, d), 1), w3));
+                _mm256_store_ps(t[k], v);
+            }
+            for (int i = 0; i < 8; ++i) {
+                out[2 * (x + i)] = t[0][i];
+                out[2 * (x + i) + 1] = t[1][i];
+            }
+        }
+    }
+#undef VF_CLAMPV
+    return x;
+}
+
+bool haveAvx2() {
+    static const bool yes = __builtin_cpu_supports("avx2");
+    return yes;
+}
+#endif
+
 void warpRow(const cv::Mat& src, const FixedMap& fm, int y, float* out) {
     const int cn = src.channels();
+    int x0 = 0; // pixels [0, x0) done by the AVX2 code
+#ifdef VF_TMP_AVX2
+    // AVX2 for the bulk of the row (offsets in int: frames below 2 GB), the rest below
+    if ((src.type() == CV_8UC3 || src.type() == CV_32FC2) && haveAvx2() &&
+        double(src.step) * src.rows < 2e9)
+        x0 = src.type() == CV_8UC3 ? warpRowAvx2<0>(src, fm, y, out)
+                                   : warpRowAvx2<1>(src, fm, y, out);
+#endif
 #ifdef VF_TMP_SSE2
     if (src.type() == CV_8UC3) {
         const uchar* end = src.data + size_t(src.rows - 1) * src.step + size_t(src.cols) * 3;
-        return warpRowSse(src, fm, y, out, 3, [end](const uchar* p) { return tapU8x3(p, end); });
+        return warpRowSse(src, fm, y, out, 3, x0,
+                          [end](const uchar* p) { return tapU8x3(p, end); });
     }
     if (src.type() == CV_32FC2)
-        return warpRowSse(src, fm, y, out, 2, [](const uchar* p) {
+        return warpRowSse(src, fm, y, out, 2, x0, [](const uchar* p) {
             return _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));
         });
 #endif
     if (src.depth() == CV_8U) {
         if (cn == 1) return warpRowT<uchar, 1>(src, fm, y, out);
-        if (cn == 3) return warpRowT<uchar, 3>(src, fm, y, out);
+        if (cn == 3) return warpRowT<uchar, 3>(src, fm, y, out, x0);
         if (cn == 4) return warpRowT<uchar, 4>(src, fm, y, out);
     } else if (src.depth() == CV_32F) {
         if (cn == 1) return warpRowT<float, 1>(src, fm, y, out);
-        if (cn == 2) return warpRowT<float, 2>(src, fm, y, out);
+        if (cn == 2) return warpRowT<float, 2>(src, fm, y, out, x0);
         if (cn == 3) return warpRowT<float, 3>(src, fm, y, out);
     }
     throw Error(ErrorCode::Unsupported, "warp: unsupported image type (8-bit with 1, 3 or 4 "
