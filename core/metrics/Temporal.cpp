@@ -71,6 +71,33 @@ bool wants(const std::vector<Metric>& w, Metric m) {
 #define VF_TMP_CLONES
 #endif
 
+// Per-pixel residual values of a row of BGR pixels: v = f(((e0 + e1) + e2)) with
+// e_k = |c_k - w_k| (kind 1) or (c_k - w_k)^2 (kinds 0, 2), in double, and f = sqrt (kind 0),
+// / 3 (kind 1) or / 255^2 (kind 2): exactly the scalar per-pixel values. Cloned for AVX2
+// WITHOUT FMA (a fused multiply-add would round the squares differently).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define VF_TMP_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VF_TMP_AVX2_CLONES
+#endif
+template <int Kind>
+VF_TMP_AVX2_CLONES void residualRow3(const uchar* __restrict c, const float* __restrict w, int n,
+                                     double* __restrict out) {
+    for (int x = 0; x < n; ++x) {
+        const double d0 = double(c[3 * x]) - double(w[3 * x]);
+        const double d1 = double(c[3 * x + 1]) - double(w[3 * x + 1]);
+        const double d2 = double(c[3 * x + 2]) - double(w[3 * x + 2]);
+        if constexpr (Kind == 1) {
+            const double acc = (std::abs(d0) + std::abs(d1)) + std::abs(d2);
+            out[x] = acc / 3;
+        } else {
+            const double e0 = d0 * d0, e1 = d1 * d1, e2 = d2 * d2;
+            const double acc = (e0 + e1) + e2;
+            out[x] = Kind == 0 ? std::sqrt(acc) : acc / (255.0 * 255.0);
+        }
+    }
+}
+
 // Element-wise |c - w| (absolute = true) or (c - w)^2 over n contiguous values, in double.
 VF_TMP_CLONES void diffRow(const uchar* __restrict c, const float* __restrict w, int n,
                            bool absolute, double* __restrict out) {
@@ -333,6 +360,44 @@ void warpRowSse(const cv::Mat& src, const FixedMap& fm, int y, float* __restrict
 }
 #endif
 
+#ifdef VF_TMP_SSE2
+// 2-channel float (flows): the two taps of a row are adjacent, one 16-byte load each row;
+// lanes (x, y, x', y') * (w0, w0, w1, w1), then the halves summed in the scalar order
+// ((t00 + t01) + t10) + t11. Border pixels go through the clamped path.
+void warpRowFlowSse(const cv::Mat& src, const FixedMap& fm, int y, float* __restrict out) {
+    const BilinearTable& tab = bilinearTable();
+    const int W = src.cols, H = src.rows;
+    const unsigned w1 = unsigned(std::max(W - 1, 0)), h1 = unsigned(std::max(H - 1, 0));
+    const size_t step = src.step;
+    const cv::Point_<short>* xy = fm.xy.data() + size_t(y) * fm.cols;
+    const unsigned short* fr = fm.frac.data() + size_t(y) * fm.cols;
+    for (int x = 0; x < fm.cols; ++x, out += 2) {
+        const int sx = xy[x].x, sy = xy[x].y;
+        const __m128 w = _mm_loadu_ps(tab.w[fr[x]]);
+        const __m128 wA = _mm_unpacklo_ps(w, w), wB = _mm_unpackhi_ps(w, w);
+        __m128 p, q;
+        if (unsigned(sx) < w1 && unsigned(sy) < h1) {
+            const float* r0 = reinterpret_cast<const float*>(src.data + size_t(sy) * step) + 2 * sx;
+            const float* r1 =
+                reinterpret_cast<const float*>(src.data + size_t(sy + 1) * step) + 2 * sx;
+            p = _mm_mul_ps(_mm_loadu_ps(r0), wA);
+            q = _mm_mul_ps(_mm_loadu_ps(r1), wB);
+        } else {
+            const int x0 = clampTap(sx, W), x1 = clampTap(sx + 1, W);
+            const int y0 = clampTap(sy, H), y1 = clampTap(sy + 1, H);
+            const float* r0 = reinterpret_cast<const float*>(src.data + size_t(y0) * step);
+            const float* r1 = reinterpret_cast<const float*>(src.data + size_t(y1) * step);
+            p = _mm_mul_ps(_mm_setr_ps(r0[2 * x0], r0[2 * x0 + 1], r0[2 * x1], r0[2 * x1 + 1]), wA);
+            q = _mm_mul_ps(_mm_setr_ps(r1[2 * x0], r1[2 * x0 + 1], r1[2 * x1], r1[2 * x1 + 1]), wB);
+        }
+        __m128 v = _mm_add_ps(p, _mm_movehl_ps(p, p)); // t00 + t01 (lanes 0, 1)
+        v = _mm_add_ps(v, q);                          // + t10
+        v = _mm_add_ps(v, _mm_movehl_ps(q, q));        // + t11
+        _mm_storel_pi(reinterpret_cast<__m64*>(out), v);
+    }
+}
+#endif
+
 #if defined(VF_TMP_SSE2) && defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #define VF_TMP_AVX2 1
@@ -435,10 +500,11 @@ void warpRow(const cv::Mat& src, const FixedMap& fm, int y, float* out) {
     int x0 = 0; // pixels [0, x0) done by the AVX2 code
 #ifdef VF_TMP_AVX2
     // AVX2 for the bulk of the row (offsets in int: frames below 2 GB), the rest below
-    if ((src.type() == CV_8UC3 || src.type() == CV_32FC2) && haveAvx2() &&
-        double(src.step) * src.rows < 2e9)
-        x0 = src.type() == CV_8UC3 ? warpRowAvx2<0>(src, fm, y, out)
-                                   : warpRowAvx2<1>(src, fm, y, out);
+    if (src.type() == CV_8UC3 && haveAvx2() && double(src.step) * src.rows < 2e9)
+        x0 = warpRowAvx2<0>(src, fm, y, out);
+#endif
+#ifdef VF_TMP_SSE2
+    if (src.type() == CV_32FC2) return warpRowFlowSse(src, fm, y, out);
 #endif
 #ifdef VF_TMP_SSE2
     if (src.type() == CV_8UC3) {
@@ -490,17 +556,44 @@ void warpResiduals(const cv::Mat& src, const cv::Mat& cur, const FixedMap& fm, R
         for (int q = 0; q < nr; ++q) {
             Residual& R = r[q];
             const uchar* m = R.mask->empty() ? nullptr : R.mask->ptr<uchar>(y);
+            if (ch == 3) {
+                // per-pixel values (vectorised), then the in-order masked sum
+                double* v = diff.data();
+                if (R.kind == 0)
+                    residualRow3<0>(c, warped.data(), w, v);
+                else if (R.kind == 1)
+                    residualRow3<1>(c, warped.data(), w, v);
+                else
+                    residualRow3<2>(c, warped.data(), w, v);
+                double s = R.s, n = R.n;
+                if (m)
+                    for (int x = 0; x < w; ++x) {
+                        const bool keep = m[x] != 0;
+                        s += keep ? v[x] : 0.0; // s >= 0: s + 0.0 == s exactly
+                        n += keep;
+                    }
+                else {
+                    for (int x = 0; x < w; ++x)
+                        s += v[x];
+                    n += w;
+                }
+                R.s = s;
+                R.n = n;
+                continue;
+            }
             diffRow(c, warped.data(), w * ch, R.kind == 1, diff.data());
             const double* d = diff.data();
             double s = R.s, n = R.n;
+            // masked-out pixels add +0.0 (s >= 0: s + 0.0 == s exactly), no branch
             for (int x = 0; x < w; ++x, d += ch) {
-                if (m && !m[x]) continue;
                 double acc = d[0];
                 for (int k = 1; k < ch; ++k)
                     acc += d[k];
-                s +=
+                const double v =
                     R.kind == 0 ? std::sqrt(acc) : (R.kind == 1 ? acc / ch : acc / (255.0 * 255.0));
-                n += 1;
+                const bool keep = !m || m[x];
+                s += keep ? v : 0.0;
+                n += keep;
             }
             R.s = s;
             R.n = n;
