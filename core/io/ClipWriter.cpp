@@ -44,6 +44,17 @@ const char* formatName(ClipFormat f) {
     return "?";
 }
 
+const char* chromaName(ChromaSampling c) {
+    return c == ChromaSampling::Yuv444 ? "4:4:4" : "4:2:0";
+}
+
+ChromaSampling chromaFromName(const std::string& name) {
+    if (name == "420" || name == "4:2:0" || name == "yuv420p") return ChromaSampling::Yuv420;
+    if (name == "444" || name == "4:4:4" || name == "yuv444p") return ChromaSampling::Yuv444;
+    throw Error(ErrorCode::InvalidArgument,
+                "unknown chroma sampling '" + name + "' (use 420 or 444)");
+}
+
 struct ClipWriter::Impl {
     fs::path dest;
     std::string destStr;
@@ -88,10 +99,11 @@ struct ClipWriter::Impl {
         detail::initFfmpegLogging();
         detail::clearLastFfmpegLog();
         const bool h264 = opt.format == ClipFormat::H264Mp4;
-        if (h264 && (size.width % 2 || size.height % 2))
+        const bool full = opt.chroma == ChromaSampling::Yuv444;
+        if (h264 && !full && (size.width % 2 || size.height % 2))
             fail(ErrorCode::InvalidArgument,
                  "H.264 (4:2:0) needs an even frame size, got " + std::to_string(size.width) + "x" +
-                     std::to_string(size.height) + "; use FFV1 (.mkv) or PNG instead");
+                     std::to_string(size.height) + "; use H.264 4:4:4, FFV1 (.mkv) or PNG instead");
         file = std::make_unique<AtomicFile>(dest);
         const std::string tmp = pathString(file->tempPath());
         int r =
@@ -112,12 +124,15 @@ struct ClipWriter::Impl {
         enc->sample_aspect_ratio = AVRational{1, 1};
         enc->thread_count = opt.threads;
         if (h264) {
-            enc->pix_fmt = AV_PIX_FMT_YUV420P;
+            // 4:4:4 makes x264 use the High 4:4:4 Predictive profile.
+            enc->pix_fmt = full ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P;
             enc->colorspace = AVCOL_SPC_SMPTE170M;
             enc->color_primaries = AVCOL_PRI_SMPTE170M;
             enc->color_trc = AVCOL_TRC_SMPTE170M;
             enc->color_range = AVCOL_RANGE_MPEG;
             av_opt_set(enc->priv_data, "preset", opt.preset.c_str(), 0);
+            if (!opt.tune.empty() && av_opt_set(enc->priv_data, "tune", opt.tune.c_str(), 0) < 0)
+                fail(ErrorCode::InvalidArgument, "unknown x264 tuning '" + opt.tune + "'");
             av_opt_set(enc->priv_data, "crf", std::to_string(std::clamp(opt.crf, 0, 51)).c_str(),
                        0);
         } else {

@@ -14,6 +14,7 @@
 #include <QtTest/QtTest>
 
 #include <QApplication>
+#include <QComboBox>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QSettings>
@@ -100,8 +101,9 @@ class TestExportGui : public QObject {
         QDir().mkpath(d);
         return d;
     }
-    // Wipe compares IR with visible (the default, the baseline against visible, has streams
-    // with different first frames, where ImageView marks pane B as pending: see the report).
+    // Wipe compares IR with visible (the inputs: same first frame). rendererMatchesScreen's
+    // "wipe-offsets" row keeps the default instead, the baseline against visible, streams with
+    // different first frames (the labels once showed B as pending there).
     void compareInputsInWipe(Viewer::Layout l) {
         w_->viewer()->setLayoutMode(l);
         if (l == Viewer::Layout::Wipe)
@@ -310,10 +312,21 @@ private Q_SLOTS:
         QTest::newRow("grid") << int(Viewer::Layout::Grid);
         QTest::newRow("wipe") << int(Viewer::Layout::Wipe);
         QTest::newRow("difference") << int(Viewer::Layout::Difference);
+        QTest::newRow("wipe-offsets") << int(Viewer::Layout::Wipe);
     }
     void rendererMatchesScreen() {
         QFETCH(int, layout);
-        compareInputsInWipe(Viewer::Layout(layout));
+        const bool offsets = QByteArray(QTest::currentDataTag()) == "wipe-offsets";
+        if (offsets) {
+            w_->viewer()->setLayoutMode(Viewer::Layout::Wipe);
+            const StreamItem* base = nullptr;
+            for (const auto& s : ws()->streams())
+                if (s.computed() && s.complete && s.firstFrame > 0) base = &s;
+            QVERIFY2(base, "no computed stream starting after pair frame 0");
+            w_->viewer()->setCompared(base->id, ws()->streamByRole(StreamRole::Visible)->id);
+        } else {
+            compareInputsInWipe(Viewer::Layout(layout));
+        }
         showFrame(9);
         const QImage screen = w_->viewer()->grab().toImage();
         const ComparisonLayout L = tools()->currentLayout();
@@ -323,12 +336,23 @@ private Q_SLOTS:
         QCOMPARE(rendered.size() * 1, screen.size() / screen.devicePixelRatio());
         int worst = 0;
         const double frac = fractionDifferent(rendered, screen, 2, &worst);
-        const QString name = Viewer::layoutName(Viewer::Layout(layout));
+        const QString name =
+            offsets ? QStringLiteral("wipe-offsets") : Viewer::layoutName(Viewer::Layout(layout));
         saveScreenshot(w_->viewer(), QStringLiteral("export_screen_%1").arg(name));
         rendered.save(vfTestOutputDir() + QStringLiteral("/export_render_%1.png").arg(name));
         qInfo("%s: %.4f%% of pixels differ by more than 2 (largest difference %d)",
               qPrintable(name), frac * 100, worst);
         QVERIFY2(frac < 0.001, qPrintable(QString::number(frac)));
+        // The pane labels (top strip of the first pane) match exactly: same streams, frame
+        // indices and pending state.
+        const QRect strip = L.panes[0].rect.adjusted(0, 0, 0, -(L.panes[0].rect.height() - 30));
+        int worstLabels = 0;
+        const double fracLabels =
+            fractionDifferent(rendered.copy(strip), screen.copy(strip), 2, &worstLabels);
+        QVERIFY2(fracLabels == 0.0,
+                 qPrintable(QStringLiteral("%1 of the label strip differs by up to %2")
+                                .arg(fracLabels)
+                                .arg(worstLabels)));
     }
 
     // Comparison video frames equal offscreen renders of the same layout (FFV1: bit-exact).
@@ -336,20 +360,26 @@ private Q_SLOTS:
         QTest::addColumn<int>("layout");
         QTest::addColumn<int>("format");
         QTest::addColumn<bool>("plot");
+        QTest::addColumn<int>("chroma"); // H.264 only
+        const int c444 = int(vf::io::ChromaSampling::Yuv444),
+                  c420 = int(vf::io::ChromaSampling::Yuv420);
         QTest::newRow("wipe-ffv1")
-            << int(Viewer::Layout::Wipe) << int(ExportFormat::Ffv1Mkv) << false;
+            << int(Viewer::Layout::Wipe) << int(ExportFormat::Ffv1Mkv) << false << c444;
         QTest::newRow("grid-ffv1-plot")
-            << int(Viewer::Layout::Grid) << int(ExportFormat::Ffv1Mkv) << true;
+            << int(Viewer::Layout::Grid) << int(ExportFormat::Ffv1Mkv) << true << c444;
         QTest::newRow("difference-ffv1")
-            << int(Viewer::Layout::Difference) << int(ExportFormat::Ffv1Mkv) << false;
-        // H.264 (4:2:0) on the wipe of the two inputs; CRF 12.
+            << int(Viewer::Layout::Difference) << int(ExportFormat::Ffv1Mkv) << false << c444;
+        // H.264 on the wipe of the two inputs, CRF 12: full colour (the default) and 4:2:0.
         QTest::newRow("wipe-h264")
-            << int(Viewer::Layout::Wipe) << int(ExportFormat::H264Mp4) << false;
+            << int(Viewer::Layout::Wipe) << int(ExportFormat::H264Mp4) << false << c444;
+        QTest::newRow("wipe-h264-420")
+            << int(Viewer::Layout::Wipe) << int(ExportFormat::H264Mp4) << false << c420;
     }
     void comparisonVideoEqualsRender() {
         QFETCH(int, layout);
         QFETCH(int, format);
         QFETCH(bool, plot);
+        QFETCH(int, chroma);
         compareInputsInWipe(Viewer::Layout(layout));
         showFrame(6);
         ComparisonExportRequest req;
@@ -365,6 +395,8 @@ private Q_SLOTS:
             }
         }
         req.format = ExportFormat(format);
+        QCOMPARE(int(req.chroma), int(vf::io::ChromaSampling::Yuv444)); // the default
+        req.chroma = vf::io::ChromaSampling(chroma);
         req.crf = 12;
         req.start = 5;
         req.count = 4;
@@ -386,6 +418,10 @@ private Q_SLOTS:
         QCOMPARE(video->frameCount(), int64_t(4));
         QCOMPARE(video->info().width, size.width());
         QCOMPARE(video->info().height, size.height());
+        if (req.format == ExportFormat::H264Mp4)
+            QCOMPARE(QString::fromStdString(video->info().pixelFormat),
+                     req.chroma == vf::io::ChromaSampling::Yuv444 ? QStringLiteral("yuv444p")
+                                                                  : QStringLiteral("yuv420p"));
         for (int k = 0; k < 4; ++k) {
             const QImage expected =
                 renderComparisonFrame(req.layout, framesFromFiles(req.layout, 5 + k), size);
@@ -393,15 +429,18 @@ private Q_SLOTS:
             if (req.format == ExportFormat::Ffv1Mkv)
                 QCOMPARE(cv::norm(got, exp, cv::NORM_INF), 0.0);
             else {
-                // H.264 stores 4:2:0 YUV: the 1-pixel outlines in the streams' colours and the
-                // label swatches lose their chroma, so the codec's measure, PSNR of luma, must
-                // reach 40 dB; RGB PSNR only has to show it is the same picture.
+                // 4:2:0 stores colour per 2x2 pixels: the 1-pixel outlines in the streams'
+                // colours and the label swatches lose their chroma, so the codec's measure, PSNR
+                // of luma, must reach 40 dB; RGB PSNR only has to show it is the same picture.
+                // 4:4:4 keeps the colour of every pixel: RGB PSNR >= 40 dB as well.
                 cv::Mat ya, yb;
                 cv::cvtColor(got, ya, cv::COLOR_BGR2GRAY);
                 cv::cvtColor(exp, yb, cv::COLOR_BGR2GRAY);
                 const double py = cv::PSNR(ya, yb), p = psnr(got, exp);
-                qInfo("frame %d: PSNR luma %.2f dB, RGB %.2f dB", k, py, p);
-                QVERIFY2(py >= 40.0 && p >= 30.0,
+                qInfo("frame %d (%s): PSNR luma %.2f dB, RGB %.2f dB", k,
+                      vf::io::chromaName(req.chroma), py, p);
+                const double minRgb = req.chroma == vf::io::ChromaSampling::Yuv444 ? 40.0 : 30.0;
+                QVERIFY2(py >= 40.0 && p >= minRgb,
                          qPrintable(QStringLiteral("frame %1: %2 / %3 dB").arg(k).arg(py).arg(p)));
             }
             if (k == 0)
@@ -518,7 +557,11 @@ private Q_SLOTS:
         r.count = 7;
         r.destination = tmp_.filePath(QStringLiteral("dlg"));
         clip.setRequest(r);
+        QCOMPARE(int(clip.request().chroma), int(vf::io::ChromaSampling::Yuv420)); // default
+        r.chroma = vf::io::ChromaSampling::Yuv444;
+        clip.setRequest(r);
         const ClipExportRequest back = clip.request();
+        QCOMPARE(int(back.chroma), int(vf::io::ChromaSampling::Yuv444));
         QCOMPARE(back.streams, r.streams);
         QCOMPARE(int(back.format), int(r.format));
         QCOMPARE(back.start, qint64(3));
@@ -535,6 +578,19 @@ private Q_SLOTS:
         const ComparisonExportRequest cr = cmp.request();
         QCOMPARE(cr.layout.panes.size(), size_t(1));
         QVERIFY(cr.size.isEmpty()); // source resolution by default
+        // H.264 colour: full colour (4:4:4) by default, 4:2:0 selectable, only for H.264.
+        QCOMPARE(int(cr.format), int(ExportFormat::H264Mp4));
+        QCOMPARE(int(cr.chroma), int(vf::io::ChromaSampling::Yuv444));
+        auto* chroma = cmp.findChild<QComboBox*>(QStringLiteral("exportChroma"));
+        auto* format = cmp.findChild<QComboBox*>(QStringLiteral("exportFormat"));
+        QVERIFY(chroma && format);
+        QVERIFY(chroma->isEnabled());
+        chroma->setCurrentIndex(chroma->findData(int(vf::io::ChromaSampling::Yuv420)));
+        QCOMPARE(int(cmp.request().chroma), int(vf::io::ChromaSampling::Yuv420));
+        format->setCurrentIndex(format->findData(int(ExportFormat::Ffv1Mkv)));
+        QVERIFY(!chroma->isEnabled());
+        format->setCurrentIndex(format->findData(int(ExportFormat::H264Mp4)));
+        chroma->setCurrentIndex(chroma->findData(int(vf::io::ChromaSampling::Yuv444)));
         saveScreenshot(&cmp, QStringLiteral("export_comparison_dialog"));
         saveScreenshot(w_.get(), QStringLiteral("export_window_wipe"));
         cmp.close();

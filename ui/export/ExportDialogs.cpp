@@ -45,6 +45,16 @@ public:
         crf->setToolTip(tr("H.264 constant rate factor: 0 = lossless, 18 = visually lossless, "
                            "23 = x264's default, 51 = worst"));
         f->addRow(tr("H.264 quality (CRF)"), crf);
+        chroma = new QComboBox(this);
+        chroma->setObjectName(QStringLiteral("exportChroma"));
+        for (auto c : {vf::io::ChromaSampling::Yuv444, vf::io::ChromaSampling::Yuv420})
+            chroma->addItem(exportChromaName(c), int(c));
+        chroma->setToolTip(
+            tr("Full colour (4:4:4) keeps the colour of every pixel: thin coloured lines, labels "
+               "and false-colour panes stay exact (High 4:4:4 profile: mpv, VLC, ffplay; most "
+               "browsers and hardware players cannot decode it).\nCompatible (4:2:0) stores "
+               "colour at half resolution, so it plays everywhere but blurs colour edges."));
+        f->addRow(tr("H.264 colour"), chroma);
         const qint64 n = std::max<qint64>(1, ws->frameCount());
         start = new QSpinBox(this);
         start->setObjectName(QStringLiteral("exportStart"));
@@ -71,6 +81,7 @@ public:
         connect(browse, &QPushButton::clicked, this, [this, multiHint] { browseDest(multiHint); });
         connect(format, &QComboBox::currentIndexChanged, this, [this] {
             crf->setEnabled(fmt() == ExportFormat::H264Mp4);
+            chroma->setEnabled(fmt() == ExportFormat::H264Mp4);
             fixSuffix();
         });
         connect(start, &QSpinBox::valueChanged, this, [this](int v) {
@@ -79,6 +90,10 @@ public:
     }
     ExportFormat fmt() const { return ExportFormat(format->currentData().toInt()); }
     void setFmt(ExportFormat e) { format->setCurrentIndex(format->findData(int(e))); }
+    vf::io::ChromaSampling chromaValue() const {
+        return vf::io::ChromaSampling(chroma->currentData().toInt());
+    }
+    void setChroma(vf::io::ChromaSampling c) { chroma->setCurrentIndex(chroma->findData(int(c))); }
     void fixSuffix() {
         if (multiple || dest->text().isEmpty()) return;
         QFileInfo fi(dest->text());
@@ -98,7 +113,7 @@ public:
     }
 
     Workspace* ws_;
-    QComboBox* format;
+    QComboBox *format, *chroma;
     QSpinBox *crf, *start, *end;
     QLineEdit* dest;
     bool multiple = false;
@@ -123,6 +138,7 @@ ClipExportDialog::ClipExportDialog(Workspace* ws, QWidget* parent) : QDialog(par
     }
     v->addWidget(list_, 1);
     opts_ = new ExportOptionsBox(ws, true, this);
+    opts_->setChroma(ClipExportRequest{}.chroma); // 4:2:0: plays everywhere
     v->addWidget(opts_);
     hint_ = new QLabel(this);
     hint_->setWordWrap(true);
@@ -161,6 +177,7 @@ ClipExportRequest ClipExportDialog::request() const {
             r.streams.push_back(list_->item(i)->data(Qt::UserRole).toInt());
     r.format = opts_->fmt();
     r.crf = opts_->crf->value();
+    r.chroma = opts_->chromaValue();
     r.start = opts_->start->value();
     r.count = opts_->end->value() - opts_->start->value() + 1;
     r.destination = opts_->dest->text();
@@ -176,6 +193,7 @@ void ClipExportDialog::setRequest(const ClipExportRequest& r) {
     }
     opts_->setFmt(r.format);
     opts_->crf->setValue(r.crf);
+    opts_->setChroma(r.chroma);
     opts_->start->setValue(int(r.start));
     opts_->end->setValue(int(r.count < 0 ? ws_->frameCount() - 1 : r.start + r.count - 1));
     opts_->dest->setText(r.destination);
@@ -198,6 +216,7 @@ ComparisonExportDialog::ComparisonExportDialog(Workspace* ws, ComparisonLayout l
     what->setWordWrap(true);
     v->addWidget(what);
     opts_ = new ExportOptionsBox(ws, false, this);
+    opts_->setChroma(ComparisonExportRequest{}.chroma); // 4:4:4: labels, outlines, false colour
     const auto [lo, hi] = layout_.commonRange();
     if (hi >= lo) {
         opts_->start->setValue(int(lo));
@@ -275,6 +294,7 @@ ComparisonExportRequest ComparisonExportDialog::request() const {
     r.layout.annotations = annotations_->isChecked() && layout_.document;
     r.format = opts_->fmt();
     r.crf = opts_->crf->value();
+    r.chroma = opts_->chromaValue();
     r.start = opts_->start->value();
     r.count = opts_->end->value() - opts_->start->value() + 1;
     r.destination = opts_->dest->text();

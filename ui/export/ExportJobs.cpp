@@ -214,6 +214,11 @@ QString exportFormatSuffix(ExportFormat f) {
     return {};
 }
 
+QString exportChromaName(vf::io::ChromaSampling c) {
+    return c == vf::io::ChromaSampling::Yuv444 ? QObject::tr("Full colour (4:4:4)")
+                                               : QObject::tr("Compatible (4:2:0)");
+}
+
 QStringList clipExportTargets(const Workspace& ws, const ClipExportRequest& req) {
     QStringList out;
     if (req.destination.isEmpty()) return out;
@@ -292,6 +297,7 @@ Job* startClipExport(JobManager& jobs, const Workspace& ws, const ClipExportRequ
     opt.fps = pairFps(ws);
     opt.crf = req.crf;
     opt.preset = u8(req.preset);
+    opt.chroma = req.chroma;
     const bool overwrite = req.overwrite;
     const QString title =
         req.streams.size() == 1
@@ -377,6 +383,16 @@ ComparisonFrame LayoutFrameReader::read(qint64 pairFrame) {
     return out;
 }
 
+vf::io::ClipWriterOptions comparisonClipOptions(const ComparisonExportRequest& req) {
+    vf::io::ClipWriterOptions opt;
+    opt.format = clipFormat(req.format);
+    opt.crf = req.crf;
+    opt.preset = u8(req.preset);
+    opt.chroma = req.chroma;
+    opt.tune = u8(req.tune);
+    return opt;
+}
+
 QSize comparisonOutputSize(const ComparisonExportRequest& req) {
     QSize s = req.size.isEmpty() ? sourceResolutionSize(req.layout) : req.size;
     if (req.format == ExportFormat::H264Mp4)
@@ -414,11 +430,8 @@ Job* startComparisonExport(JobManager& jobs, const Workspace& ws,
                             " is shown by every stream of the layout (they share pair frames " +
                             std::to_string(lo) + ".." + std::to_string(hi) + ")");
     auto reader = std::make_shared<LayoutFrameReader>(ws, req.layout);
-    vf::io::ClipWriterOptions opt;
-    opt.format = clipFormat(req.format);
+    vf::io::ClipWriterOptions opt = comparisonClipOptions(req);
     opt.fps = pairFps(ws);
-    opt.crf = req.crf;
-    opt.preset = u8(req.preset);
     auto layout = std::make_shared<const ComparisonLayout>(req.layout);
     const bool overwrite = req.overwrite;
     auto* job = new WorkJob(

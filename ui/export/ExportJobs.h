@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/io/ClipWriter.h"
 #include "ui/Jobs.h"
 #include "ui/Workspace.h"
 #include "ui/export/ComparisonRenderer.h"
@@ -24,12 +25,16 @@ namespace vf::ui {
 enum class ExportFormat { H264Mp4, Ffv1Mkv, PngFrames };
 QString exportFormatName(ExportFormat f);   // "H.264 MP4", "FFV1 MKV (lossless)", "PNG frames"
 QString exportFormatSuffix(ExportFormat f); // ".mp4", ".mkv", "" (a folder)
+// H.264 chroma: "Full colour (4:4:4)" / "Compatible (4:2:0)".
+QString exportChromaName(vf::io::ChromaSampling c);
 
 struct ClipExportRequest {
     std::vector<int> streams; // stream ids, written side by side in one pass
     ExportFormat format = ExportFormat::H264Mp4;
     int crf = 18; // H.264 quality: 0 (lossless) .. 51
     QString preset = QStringLiteral("medium");
+    // H.264 chroma: 4:2:0 by default (clips of camera-like streams; plays everywhere).
+    vf::io::ChromaSampling chroma = vf::io::ChromaSampling::Yuv420;
     qint64 start = 0;  // first PAIR frame
     qint64 count = -1; // frames; -1 = to the end
     // One stream: the file (.mp4 / .mkv) or the PNG folder. Several streams: a folder that
@@ -54,10 +59,21 @@ struct ComparisonExportRequest {
     ExportFormat format = ExportFormat::H264Mp4;
     int crf = 18;
     QString preset = QStringLiteral("medium");
+    // H.264 chroma: full colour by default, since 4:2:0 averages the colour of 2x2 pixels and
+    // so smears pane outlines, label swatches, coloured annotation boxes and false-colour
+    // (difference, heat map) panes; 4:2:0 remains for players/browsers without 4:4:4.
+    vf::io::ChromaSampling chroma = vf::io::ChromaSampling::Yuv444;
+    // x264 tuning: "psnr" (no psycho-visual optimisations, which add noise around the sharp
+    // edges of labels, outlines and false colour: +10 dB RGB PSNR on saturated graphics at
+    // CRF 12, +2 dB on the demo wipe); "" = x264's default.
+    QString tune = QStringLiteral("psnr");
     QString destination; // .mp4 / .mkv file (or a folder for PNG frames)
     bool overwrite = false;
 };
 
+// The writer options of a comparison video (format, CRF, preset, chroma, tuning; fps: the
+// caller's).
+vf::io::ClipWriterOptions comparisonClipOptions(const ComparisonExportRequest& req);
 // The output size the request produces (size, or the source resolution; even for H.264).
 QSize comparisonOutputSize(const ComparisonExportRequest& req);
 // Starts a comparison-video export; returns the submitted job. Throws vf::Error.
