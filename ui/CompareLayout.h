@@ -42,8 +42,9 @@ struct PaneLabelLayer {
     QString name;
     QColor color;
     qint64 index = -1;  // the stream's frame shown (-1 = none)
-    qint64 wanted = -1; // the stream's frame the playhead asks for (-1 = unknown: never pending)
-    bool pending() const { return wanted >= 0 && index != wanted; }
+    qint64 wanted = -1; // the stream's frame the playhead asks for (-1 = unknown)
+    bool stale = false; // no frame since the playhead moved (used when `wanted` is unknown)
+    bool pending() const { return wanted >= 0 ? index != wanted : stale; }
 };
 
 struct PaneLabel {

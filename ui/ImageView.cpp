@@ -74,6 +74,7 @@ void ImageView::setStreamB(int id, const QString& name, QColor color, QRectF pla
         b_.image = {};
         b_.index = -1;
         b_.wanted = -1; // belonged to the previous stream
+        b_.generation = 0;
     }
     b_.id = id;
     b_.name = name;
@@ -93,6 +94,7 @@ void ImageView::setFrameB(FramePtr f, qint64 index) {
     b_.frame = std::move(f);
     b_.image = toQImage(b_.frame);
     b_.index = index;
+    b_.generation = wantGeneration_;
     rebuildDiff();
     update();
 }
@@ -103,11 +105,13 @@ void ImageView::clearFrames() {
     b_.frame.reset();
     b_.image = {};
     b_.index = -1;
+    b_.generation = 0;
     diffImage_ = {};
     update();
 }
 void ImageView::setWantedIndex(qint64 index) {
     a_.wanted = index;
+    ++wantGeneration_;
     update();
 }
 void ImageView::setWantedIndexB(qint64 index) {
@@ -200,12 +204,14 @@ void ImageView::drawLayer(QPainter& p, const Layer& l, const QRectF& clip) {
     const QImage& img =
         (mode_ == Mode::Difference && !diffImage_.isNull() && isA) ? diffImage_ : l.image;
     const bool overlay = isA && mode_ == Mode::Single;
-    drawPaneImage(p, font(), paneGeometry(), img, placementOf(l), clip, overlay ? overlay_ : QImage(),
-                  overlayOpacity_);
+    drawPaneImage(p, font(), paneGeometry(), img, placementOf(l), clip,
+                  overlay ? overlay_ : QImage(), overlayOpacity_);
 }
 
-PaneLabelLayer ImageView::labelLayer(const Layer& l) {
-    return {l.id, l.name, l.color, l.index, l.wanted};
+PaneLabelLayer ImageView::labelLayer(const Layer& l) const {
+    // Without B's wanted index, B is pending from the playhead's move until its frame arrives.
+    const bool stale = &l == &b_ && wantGeneration_ > 0 && l.generation != wantGeneration_;
+    return {l.id, l.name, l.color, l.index, l.wanted, stale};
 }
 QString ImageView::labelText(int layer) const {
     const PaneLabel lab = paneLabel(mode_, labelLayer(a_), labelLayer(b_), layer, diffKind_);

@@ -69,7 +69,9 @@ public:
     // The frame index of stream A the pane should show (for the "pending" indicator).
     void setWantedIndex(qint64 index);
     // The same for stream B (wipe / difference): streams may start at different pair frames,
-    // so B's index differs from A's. -1 (the default) = unknown: B's label is never pending.
+    // so B's index differs from A's. While it is unknown (-1: never set, or B changed), B
+    // counts as pending from each setWantedIndex() call (the playhead moved) until its next
+    // frame arrives through setFrameB().
     void setWantedIndexB(qint64 index);
     qint64 wantedIndexA() const { return a_.wanted; }
     qint64 wantedIndexB() const { return b_.wanted; }
@@ -130,10 +132,11 @@ private:
         QImage image;
         qint64 index = -1;
         qint64 wanted = -1;
+        quint64 generation = 0; // wantGeneration_ when the frame arrived
     };
     QRectF placementOf(const Layer& l) const;
     PaneGeometry paneGeometry() const;
-    static PaneLabelLayer labelLayer(const Layer& l);
+    PaneLabelLayer labelLayer(const Layer& l) const;
     void drawLayer(QPainter& p, const Layer& l, const QRectF& clip);
     void drawMagnifier(QPainter& p);
     void rebuildDiff();
@@ -141,6 +144,7 @@ private:
     QPointer<ViewSync> sync_;
     Mode mode_ = Mode::Single;
     Layer a_, b_;
+    quint64 wantGeneration_ = 0; // counts setWantedIndex() calls
     QImage diffImage_;
     DiffKind diffKind_ = DiffKind::Absolute;
     double diffRange_ = 64;

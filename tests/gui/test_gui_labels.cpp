@@ -124,8 +124,42 @@ private Q_SLOTS:
         showBoth();
         view_->setStreamB(kOther, QStringLiteral("GFF"), QColor(Qt::green));
         QCOMPARE(view_->wantedIndexB(), qint64(-1));
-        QCOMPARE(view_->labelText(1), QStringLiteral("GFF")); // no frame yet, not "pending"
+        QCOMPARE(view_->labelText(1), QStringLiteral("GFF  …")); // no frame yet
+        QVERIFY(view_->labelPending(1));
+        view_->setWantedIndexB(kPairFrame - 4); // GFF starts at pair frame 4
+        view_->setFrameB(fb_, kPairFrame - 4);
+        QCOMPARE(view_->labelText(1), QStringLiteral("GFF  #6"));
         QVERIFY(!view_->labelPending(1));
+        QCOMPARE(view_->labelText(0), QStringLiteral("IR  #10"));
+    }
+
+    // A viewer that gives only A's wanted index (setWantedIndex): B is pending from each
+    // playhead move until its frame arrives, whatever its index (never compared with A's).
+    void withoutWantedIndexBPendingFollowsArrival() {
+        ViewSync sync;
+        sync.setPairSize(QSizeF(100, 75));
+        ImageView v(&sync);
+        v.setMode(ImageView::Mode::Wipe);
+        v.setStreamA(kIr, QStringLiteral("IR"), QColor(Qt::red));
+        v.setStreamB(kVf, QStringLiteral("VideoFusion"), QColor(Qt::blue));
+        QVERIFY(!v.labelPending(1)); // no playhead yet
+        v.setWantedIndex(kPairFrame - kFirstA);
+        v.setFrameA(fa_, kPairFrame - kFirstA);
+        QVERIFY(!v.labelPending(0));
+        QVERIFY(v.labelPending(1)); // B's frame has not arrived
+        v.setFrameB(fb_, kPairFrame - kFirstB);
+        QCOMPARE(v.labelText(1), QStringLiteral("VideoFusion  #7"));
+        QVERIFY(!v.labelPending(1));
+        v.setWantedIndex(11 - kFirstA); // the playhead moves on
+        QCOMPARE(v.labelText(1), QStringLiteral("VideoFusion  #7  …"));
+        v.setFrameB(fb_, 11 - kFirstB);
+        QCOMPARE(v.labelText(1), QStringLiteral("VideoFusion  #8"));
+        QVERIFY(!v.labelPending(1));
+        // An explicit wanted index for B takes over.
+        v.setWantedIndexB(9);
+        QVERIFY(v.labelPending(1));
+        v.setFrameB(fb_, 9);
+        QVERIFY(!v.labelPending(1));
     }
 
     // The exported comparison draws what the pane shows: the widget against the renderer
