@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -125,6 +127,59 @@ void depthwiseImpl(const at::Tensor& x, at::Tensor& y, const at::Tensor& w, cons
     });
 }
 
+// ---- Gated GELU --------------------------------------------------------------------------
+// o = gelu(a) * b with the exact (erf) GELU, gelu(a) = a/2 (1 + erf(a / sqrt 2)).
+// float: erf by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7), the formula of ATen's own
+// vectorised float erf (vec256_float.h), with exp(-z^2) by a Cephes-style expf (relative
+// error ~1e-7): plain scalar code that GCC vectorises (the AVX2 clone; no Sleef calls).
+// double (the verification path): std::erf.
+inline float expNonPositive(float x) { // exp(x) for -87 <= x <= 0
+    // n = nearest integer to x log2(e) (the 1.5 * 2^23 trick: branch-free, vectorises)
+    const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693359375f; // ln 2 split in two (Cephes)
+    r = r - n * -2.12194440e-4f;
+    float y = 1.9875691500e-4f;
+    y = y * r + 1.3981999507e-3f;
+    y = y * r + 8.3334519073e-3f;
+    y = y * r + 4.1665795894e-2f;
+    y = y * r + 1.6666665459e-1f;
+    y = y * r + 5.0000001201e-1f;
+    y = y * r * r + r + 1.0f;
+    const std::int32_t e = (std::int32_t(n) + 127) << 23; // n >= -126 here
+    float scale;
+    std::memcpy(&scale, &e, 4);
+    return y * scale;
+}
+
+VF_CLONES void geluGateF(const float* __restrict a, const float* __restrict b, float* __restrict o,
+                         int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+        const float x = a[i];
+        const float z = x * 0.70710678118654752f;
+        // |z| clamped to 9 (erf(9) = 1 in float; keeps exp(-z^2) normal) by an integer min
+        // of the bit patterns: a float comparison here stops GCC from vectorising.
+        float az = std::abs(z);
+        std::int32_t bits;
+        std::memcpy(&bits, &az, 4);
+        bits = bits < 0x41100000 ? bits : 0x41100000; // 9.0f
+        std::memcpy(&az, &bits, 4);
+        const float t = 1.0f / (1.0f + 0.3275911f * az);
+        float r = 1.061405429f;
+        r = r * t - 1.453152027f;
+        r = r * t + 1.421413741f;
+        r = r * t - 0.284496736f;
+        r = r * t + 0.254829592f;
+        const float e = 1.0f - r * t * expNonPositive(-az * az); // erf(|z|)
+        const float erf = std::copysign(e, z);
+        o[i] = 0.5f * x * (1.0f + erf) * b[i];
+    }
+}
+
+void geluGateD(const double* a, const double* b, double* o, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+        o[i] = 0.5 * a[i] * (1.0 + std::erf(a[i] * 0.70710678118654752440)) * b[i];
+}
+
 // ---- Winograd F(m,3) -------------------------------------------------------------------
 // Y = A^T [(G g G^T) . (B^T d B)] A on (m+2)x(m+2) input tiles giving m x m output tiles
 // (Lavin & Gray 2016). Tiles are numbered p = (n * tH + ty) * tW + tx. The transforms are
@@ -233,11 +288,12 @@ VF_CLONES void winoIn(const T* __restrict x, const T* __restrict zeros, T* __res
 
 // Output transform of one run of tiles for one output channel: Mt + k * kStride + u ->
 // output rows M ty .. M ty + M - 1 of the plane y (H x W), plus bias and optional LeakyReLU.
+// The Mt values read are set back to zero (the next block's GEMMs accumulate into them).
 // `buf` is scratch of M * M * len values.
 template <typename T, int M>
-VF_CLONES void winoOut(const T* __restrict Mt, T* __restrict y, T* __restrict buf, int64_t H,
-                       int64_t W, int64_t ty, int64_t tx0, int64_t len, int64_t kStride, T bias,
-                       T slope, bool act) {
+VF_CLONES void winoOut(T* __restrict Mt, T* __restrict y, T* __restrict buf, int64_t H, int64_t W,
+                       int64_t ty, int64_t tx0, int64_t len, int64_t kStride, T bias, T slope,
+                       bool act) {
     using Wn = Wino<M>;
     constexpr int A = Wn::A;
     // s_aj(u) = sum_i AT[a][i] m_ij(u) into buf rows (a, j) of len, then y = s A.
@@ -250,6 +306,8 @@ VF_CLONES void winoOut(const T* __restrict Mt, T* __restrict y, T* __restrict bu
             for (int64_t u = 0; u < len; ++u)
                 sj[u] = dotc<T>(Wn::AT[a], [&](int i) { return Mt[(i * A + j) * kStride + u]; });
         }
+    for (int k = 0; k < A * A; ++k) // while in cache; cheaper than BLAS zeroing C (beta = 0)
+        std::fill_n(Mt + k * kStride, len, T(0));
 #pragma GCC unroll 4
     for (int a = 0; a < M; ++a) {
         T* __restrict o = buf + a * M * len;
@@ -290,7 +348,9 @@ void winogradImpl(const at::Tensor& x, at::Tensor& y, const T* w, const T* bias,
     // at::parallel_for, the GEMMs run outside any parallel region (OpenBLAS, torch's thread
     // count). Calling BLAS from inside at::parallel_for was 6x slower at 2 threads here.
     at::Tensor Vb = at::empty({K * C * Pb}, x.options());
-    at::Tensor Mb = at::empty({K * O * Pb}, x.options());
+    // M is accumulated into (beta = 1) and kept zero between blocks by winoOut: OpenBLAS
+    // clears C with a slow scalar pass when beta = 0 (7 % of a clip's time, perf).
+    at::Tensor Mb = at::zeros({K * O * Pb}, x.options());
     const int64_t runMax = std::min(tW, Pb);
     const size_t scratchLen = size_t(std::max(A * (M * runMax + 2), (M * M + A * M) * runMax));
     std::vector<T> zeros(size_t(W), T(0));
@@ -314,7 +374,7 @@ void winogradImpl(const at::Tensor& x, at::Tensor& y, const T* w, const T* bias,
         at::Tensor Mv = Mb.narrow(0, 0, K * O * np).view({K, O, np});
         for (int64_t k = 0; k < K; ++k) {
             at::Tensor mk = Mv[k];
-            at::mm_out(mk, U[k], Vt[k]);
+            at::addmm_out(mk, mk, U[k], Vt[k], /*beta=*/1, /*alpha=*/1);
         }
         at::parallel_for(0, O, 1, [&](int64_t o0, int64_t o1) {
             std::vector<T> scratch(scratchLen);
@@ -345,6 +405,28 @@ at::Tensor depthwise3x3(const at::Tensor& xIn, const at::Tensor& w, const at::Te
     else
         depthwiseImpl<float>(x, y, wx, bx);
     return y;
+}
+
+at::Tensor geluGate(const at::Tensor& yIn) {
+    at::Tensor y = yIn.contiguous();
+    TORCH_CHECK(y.dim() == 4 && y.size(1) % 2 == 0, "geluGate: expected (N, 2h, H, W)");
+    const int64_t N = y.size(0), h = y.size(1) / 2, plane = y.size(2) * y.size(3);
+    at::Tensor o = at::empty({N, h, y.size(2), y.size(3)}, y.options());
+    const bool dbl = y.scalar_type() == at::kDouble;
+    at::parallel_for(0, N * h, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+            const int64_t n = i / h, c = i % h;
+            const int64_t src = (n * 2 * h + c) * plane, gate = src + h * plane;
+            if (dbl) {
+                const double* p = y.data_ptr<double>();
+                geluGateD(p + src, p + gate, o.data_ptr<double>() + i * plane, plane);
+            } else {
+                const float* p = y.data_ptr<float>();
+                geluGateF(p + src, p + gate, o.data_ptr<float>() + i * plane, plane);
+            }
+        }
+    });
+    return o;
 }
 
 at::Tensor conv1x1(const at::Tensor& xIn, const at::Tensor& w, const at::Tensor& b) {

@@ -17,6 +17,11 @@ at::Tensor layerNormChannels(const at::Tensor& x, const at::Tensor& w, const at:
 // per-plane kernel, 2-3x faster here than at::conv2d's grouped path.
 at::Tensor depthwise3x3(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b);
 
+// Gated GELU of Restormer's feed-forward block: y (N, 2h, H, W) -> gelu(y[:, :h]) * y[:, h:]
+// (exact erf GELU), in one pass. float: erf by Abramowitz & Stegun 7.1.26 (as ATen's
+// vectorised float erf; |error| <= 1.5e-7) with a vectorised expf; double: std::erf.
+at::Tensor geluGate(const at::Tensor& y);
+
 // 1x1 convolution (stride 1, no groups) of a (N, C, H, W) float/double CPU tensor with weight
 // (O, C, 1, 1) and optional bias (O) as one explicit GEMM per frame, y[n] = W x[n] + b. Torch
 // routes 1x1 convolutions to oneDNN whenever more than one thread is set, which is about 2x

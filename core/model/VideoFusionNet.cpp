@@ -114,12 +114,8 @@ FeedForwardImpl::FeedForwardImpl(int64_t dim, double ffn, bool bias) {
 
 Tensor FeedForwardImpl::forward(const Tensor& x, bool fast) {
     Tensor y = dw(dwconv, pw(project_in, x, fast), fast);
+    if (useFast(fast, y)) return pw(project_out, fast::geluGate(y), true);
     auto ch = y.chunk(2, 1);
-    if (useFast(fast, y)) {
-        Tensor g = at::gelu(ch[0]);
-        g.mul_(ch[1]);
-        return pw(project_out, g, true);
-    }
     return project_out(at::gelu(ch[0]) * ch[1]);
 }
 

@@ -317,6 +317,45 @@ private Q_SLOTS:
                 }
     }
 
+    void geluGateMatchesExactGelu() {
+        // The fused gated GELU against at::gelu (exact erf) in double on values from -40 to
+        // 40 plus special ones. float: A&S 7.1.26 erf, |erf error| <= 1.5e-7, so
+        // |gelu error| <= 0.75e-7 |a b| plus ~6 float roundings (6e-8 each) of the result.
+        torch::NoGradGuard ng;
+        at::manual_seed(3);
+        const int64_t h = 5, H = 41, W = 37;
+        at::Tensor y = at::randn({2, 2 * h, H, W}, at::kDouble) * 6;
+        y.narrow(1, 0, 1).copy_(at::linspace(-40, 40, H * W, at::kDouble).view({1, 1, H, W}));
+        auto flat = y.view(-1);
+        const double special[] = {0.0, -0.0, 1e-30, -1e-30, 1e-6, -1e-6, 13.0, -13.0, -87.5, 90.0};
+        for (size_t i = 0; i < std::size(special); ++i)
+            flat[int64_t(i)] = special[i];
+        const at::Tensor a = y.narrow(1, 0, h), b = y.narrow(1, h, h);
+        const at::Tensor want = at::gelu(a) * b;
+        const at::Tensor gotD = fast::geluGate(y);
+        QCOMPARE(gotD.sizes().vec(), want.sizes().vec());
+        QVERIFY((gotD - want).abs().max().item<double>() <=
+                1e-14 * want.abs().max().item<double>());
+        const at::Tensor yf = y.to(at::kFloat);
+        const at::Tensor gotF = fast::geluGate(yf).to(at::kDouble);
+        // reference on the float-rounded inputs, in double
+        const at::Tensor af = yf.narrow(1, 0, h).to(at::kDouble),
+                         bf = yf.narrow(1, h, h).to(at::kDouble);
+        const at::Tensor wantF = at::gelu(af) * bf;
+        const at::Tensor bound = 1.0e-7 * (af * bf).abs() + 4e-7 * wantF.abs() + 1e-37;
+        const at::Tensor excess = (gotF - wantF).abs() - bound;
+        const int64_t worst = excess.view(-1).argmax().item<int64_t>();
+        QVERIFY2(excess.max().item<double>() <= 0,
+                 qPrintable(QString("float gelu gate error exceeds its bound by %1 at a = %2, "
+                                    "b = %3: %4 vs %5")
+                                .arg(excess.max().item<double>())
+                                .arg(af.reshape(-1)[worst].item<double>())
+                                .arg(bf.reshape(-1)[worst].item<double>())
+                                .arg(gotF.reshape(-1)[worst].item<double>())
+                                .arg(wantF.reshape(-1)[worst].item<double>())));
+        QVERIFY(!at::isnan(gotF).any().item<bool>());
+    }
+
     void fastEqualsReference() {
         torch::NoGradGuard ng;
         auto io = loadTensorDict(fixtures() / "vf16_t5_io.pt");
