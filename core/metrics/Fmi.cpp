@@ -29,6 +29,9 @@
 #include <cstdint>
 #include <cstring>
 #include <vector>
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "core/metrics/Internal.h"
 
@@ -100,36 +103,64 @@ const Tables& tables() {
 }
 
 // 2 * MATLAB gradient(img) along x, as integers.
-std::vector<int16_t> gradX2(const cv::Mat& g8) {
-    std::vector<int16_t> out(size_t(g8.rows) * g8.cols);
+// Padded with 16 zeros at the end (the 4-window statistics read a little past a row).
+std::vector<int> gradX2(const cv::Mat& g8) {
+    std::vector<int> out(size_t(g8.rows) * g8.cols + 16, 0);
     const int n = g8.cols;
     for (int y = 0; y < g8.rows; ++y) {
         const uchar* p = g8.ptr<uchar>(y);
-        int16_t* o = out.data() + size_t(y) * n;
+        int* o = out.data() + size_t(y) * n;
         if (n == 1) {
             o[0] = 0;
             continue;
         }
-        o[0] = int16_t(2 * (int(p[1]) - int(p[0])));
-        o[n - 1] = int16_t(2 * (int(p[n - 1]) - int(p[n - 2])));
+        o[0] = 2 * (int(p[1]) - int(p[0]));
+        o[n - 1] = 2 * (int(p[n - 1]) - int(p[n - 2]));
         for (int x = 1; x < n - 1; ++x)
-            o[x] = int16_t(int(p[x + 1]) - int(p[x - 1]));
+            o[x] = int(p[x + 1]) - int(p[x - 1]);
     }
     return out;
 }
 
-struct Win {
-    double pdf[9], lpdf[9], cdf[9];
-    double psum, entropy, sd;
+// Window statistics of one row of windows, structure of arrays (index k * st + w for the nine
+// per-cell values of window w), so that the per-window work vectorises across windows.
+struct WinRow {
+    int n = 0;
+    size_t st = 0;                               // n rounded up (room for vector stores)
+    std::vector<double> pdf, lpdf, cdf;          // [9][st]
+    std::vector<double> psum, entropy, sd, csum; // [st]; csum = sum of the nine cdf values
+    void resize(int count) {
+        n = count;
+        st = size_t(count + 8) & ~size_t(7);
+        for (auto* v : {&pdf, &lpdf, &cdf})
+            v->assign(9 * st, 0.0);
+        for (auto* v : {&psum, &entropy, &sd, &csum})
+            v->assign(st, 0.0);
+    }
 };
 
-// Window statistics at (r, c) of the integer feature map (row stride `cols`).
-inline void winStats(const int16_t* g, int cols, int r, int c, Win& w) {
-    int v[9];
-    int k = 0;
-    for (int dx = -1; dx <= 1; ++dx) // column-major, as MATLAB's (:)
-        for (int dy = -1; dy <= 1; ++dy)
-            v[k++] = g[size_t(r + dy) * cols + (c + dx)];
+// A window's statistics inside a WinRow (element i of a 9-vector at [i * st]).
+struct Win {
+    const double *pdf_, *lpdf_, *cdf_;
+    size_t st;
+    double psum, entropy, sd, csum;
+    double pdf(int i) const { return pdf_[i * st]; }
+    double lpdf(int i) const { return lpdf_[i * st]; }
+    double cdf(int i) const { return cdf_[i * st]; }
+};
+inline Win winAt(const WinRow& r, int w) {
+    return Win{r.pdf.data() + w, r.lpdf.data() + w, r.cdf.data() + w, r.st,
+               r.psum[w],        r.entropy[w],      r.sd[w],          r.csum[w]};
+}
+
+// Statistics of window w (centred at (r, w + 1)) of the integer feature map; g0, g1, g2 are
+// the rows r - 1, r, r + 1.
+inline void winStatsOne(const int* g0, const int* g1, const int* g2, int w, const double* L,
+                        WinRow& o) {
+    const size_t st = o.st;
+    // column-major, as MATLAB's (:): (dx, dy) = (-1,-1) (-1,0) (-1,1) (0,-1) ...
+    const int v[9] = {g0[w],     g1[w],     g2[w],     g0[w + 1], g1[w + 1],
+                      g2[w + 1], g0[w + 2], g1[w + 2], g2[w + 2]};
     int mn = v[0], mx = v[0];
     for (int i = 1; i < 9; ++i) {
         mn = std::min(mn, v[i]);
@@ -150,21 +181,105 @@ inline void winStats(const int16_t* g, int cols, int r, int c, Win& w) {
         E1 += (i + 1) * d[i];
         E2 += (i + 1) * (i + 1) * d[i];
     }
-    const auto& L = tables().log2i;
     const double invS = 1.0 / S, lS = L[S];
-    double ps = 0, en = 0;
+    double ps = 0, en = 0, cs = 0;
     for (int i = 0; i < 9; ++i) {
-        w.pdf[i] = d[i] * invS;
-        w.lpdf[i] = d[i] > 0 ? L[d[i]] - lS : 0.0;
-        w.cdf[i] = std::min(cum[i] * invS, 1.0);
-        ps += w.pdf[i];
-        en -= w.pdf[i] * w.lpdf[i];
+        const double p = d[i] * invS;
+        const double lp = d[i] > 0 ? L[d[i]] - lS : 0.0;
+        const double cd = i == 8 ? 1.0 : std::min(cum[i] * invS, 1.0);
+        o.pdf[i * st + w] = p;
+        o.lpdf[i * st + w] = lp;
+        o.cdf[i * st + w] = cd;
+        ps += p;
+        en -= p * lp;
+        cs += cd;
     }
-    w.cdf[8] = 1.0;
-    w.psum = ps;
-    w.entropy = en;
+    o.psum[w] = ps;
+    o.entropy[w] = en;
+    o.csum[w] = cs;
     const double e1 = double(E1) / S, e2 = double(E2) / S;
-    w.sd = std::sqrt(std::abs(e2 - e1 * e1));
+    o.sd[w] = std::sqrt(std::abs(e2 - e1 * e1));
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define VF_FMI_AVX2 1
+// winStatsOne for 4 windows at a time (AVX2 WITHOUT FMA: each lane computes exactly the scalar
+// operations, in the same order). The rows must be readable 8 ints past w + 2.
+__attribute__((target("avx2"))) void winStats4(const int* g0, const int* g1, const int* g2, int w,
+                                               const double* L, WinRow& o) {
+    const size_t st = o.st;
+    auto ld = [](const int* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); };
+    const __m128i v[9] = {ld(g0 + w),     ld(g1 + w),     ld(g2 + w),
+                          ld(g0 + w + 1), ld(g1 + w + 1), ld(g2 + w + 1),
+                          ld(g0 + w + 2), ld(g1 + w + 2), ld(g2 + w + 2)};
+    __m128i mn = v[0], mx = v[0];
+    for (int i = 1; i < 9; ++i) {
+        mn = _mm_min_epi32(mn, v[i]);
+        mx = _mm_max_epi32(mx, v[i]);
+    }
+    const __m128i flat = _mm_cmpeq_epi32(mn, mx);
+    const __m128i one = _mm_set1_epi32(1);
+    __m128i d[9], cum[9];
+    __m128i S = _mm_setzero_si128(), E1 = S, E2 = S;
+    for (int i = 0; i < 9; ++i) {
+        d[i] = _mm_blendv_epi8(_mm_sub_epi32(v[i], mn), one, flat);
+        S = _mm_add_epi32(S, d[i]);
+        cum[i] = S;
+        E1 = _mm_add_epi32(E1, _mm_mullo_epi32(d[i], _mm_set1_epi32(i + 1)));
+        E2 = _mm_add_epi32(E2, _mm_mullo_epi32(d[i], _mm_set1_epi32((i + 1) * (i + 1))));
+    }
+    const __m256d Sd = _mm256_cvtepi32_pd(S);
+    const __m256d invS = _mm256_div_pd(_mm256_set1_pd(1.0), Sd);
+    const __m256d zero = _mm256_setzero_pd(), onep = _mm256_set1_pd(1.0);
+    const __m256d all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+    // masked form with a defined source (the plain one warns in GCC 12's header)
+#define VF_GATHER(idx) _mm256_mask_i32gather_pd(zero, L, idx, all, 8)
+    const __m256d lS = VF_GATHER(S);
+    __m256d ps = zero, en = zero, cs = zero;
+    for (int i = 0; i < 9; ++i) {
+        const __m256d dd = _mm256_cvtepi32_pd(d[i]);
+        const __m256d p = _mm256_mul_pd(dd, invS);
+        const __m256d lt = _mm256_sub_pd(VF_GATHER(d[i]), lS);
+        const __m256d lp = _mm256_blendv_pd(zero, lt, _mm256_cmp_pd(dd, zero, _CMP_GT_OQ));
+        const __m256d cd =
+            i == 8 ? onep : _mm256_min_pd(_mm256_mul_pd(_mm256_cvtepi32_pd(cum[i]), invS), onep);
+        _mm256_storeu_pd(&o.pdf[i * st + w], p);
+        _mm256_storeu_pd(&o.lpdf[i * st + w], lp);
+        _mm256_storeu_pd(&o.cdf[i * st + w], cd);
+        ps = _mm256_add_pd(ps, p);
+        en = _mm256_sub_pd(en, _mm256_mul_pd(p, lp));
+        cs = _mm256_add_pd(cs, cd);
+    }
+#undef VF_GATHER
+    _mm256_storeu_pd(&o.psum[w], ps);
+    _mm256_storeu_pd(&o.entropy[w], en);
+    _mm256_storeu_pd(&o.csum[w], cs);
+    const __m256d e1 = _mm256_div_pd(_mm256_cvtepi32_pd(E1), Sd);
+    const __m256d e2 = _mm256_div_pd(_mm256_cvtepi32_pd(E2), Sd);
+    const __m256d diff = _mm256_sub_pd(e2, _mm256_mul_pd(e1, e1));
+    const __m256d absd = _mm256_andnot_pd(_mm256_set1_pd(-0.0), diff);
+    _mm256_storeu_pd(&o.sd[w], _mm256_sqrt_pd(absd));
+}
+
+bool fmiAvx2() {
+    static const bool yes = __builtin_cpu_supports("avx2");
+    return yes;
+}
+#endif
+
+// Statistics of all windows of row r (centres (r, 1 .. n)).
+void winStatsRow(const int* g, int cols, int r, const double* L, WinRow& o) {
+    const int* g0 = g + size_t(r - 1) * cols;
+    const int* g1 = g0 + cols;
+    const int* g2 = g1 + cols;
+    int w = 0;
+#ifdef VF_FMI_AVX2
+    if (fmiAvx2())
+        for (; w + 4 <= o.n; w += 4)
+            winStats4(g0, g1, g2, w, L, o);
+#endif
+    for (; w < o.n; ++w)
+        winStatsOne(g0, g1, g2, w, L, o);
 }
 
 // One (X, F) pair of a window: everything but the batched logarithms. Appends the values
@@ -200,7 +315,7 @@ inline void pairPrep(const Win& X, const Win& F, Merge& m, PairPending& p) {
     const double mx = X.psum / 9, mf = F.psum / 9;
     double sif = 0, sii = 0, sff = 0;
     for (int i = 0; i < 9; ++i) {
-        const double a = X.pdf[i] - mx, b = F.pdf[i] - mf;
+        const double a = X.pdf(i) - mx, b = F.pdf(i) - mf;
         sif += a * b;
         sii += a * a;
         sff += b * b;
@@ -219,10 +334,11 @@ inline void pairPrep(const Win& X, const Win& F, Merge& m, PairPending& p) {
     // #{1 - cdf_X < t} = k + 1 (lower bound), which gives the theta denominator's
     // sum_{i,k} B(cdf_X(i), cdf_F(k)) as sum over cells of mass * those counts.
     if (m.positive)
-        std::copy(X.cdf, X.cdf + 9, m.b);
+        for (int k = 0; k < 9; ++k)
+            m.b[k] = X.cdf(k);
     else {
         for (int k = 0; k < 8; ++k)
-            m.b[k] = 1.0 - X.cdf[7 - k];
+            m.b[k] = 1.0 - X.cdf(7 - k);
         m.b[8] = 1.0;
     }
     for (int q = 9; q < 18; ++q)
@@ -274,19 +390,14 @@ inline void pairFinish(const Win& X, const Win& F, const Merge& m, PairPending& 
     p.begin = used;
     size_t nOut = 1; // out[0] = c, filled below
     if (m.num != 0) {
-        double sx = 0, sf = 0;
-        for (int q = 0; q < 9; ++q) {
-            sx += X.cdf[q];
-            sf += F.cdf[q];
-        }
-        double den = m.sb - sx * sf;
+        double den = m.sb - X.csum * F.csum;
         if (den == 0) den = 1;
         const double theta = m.num / den;
         const double c = 1.0 - theta;
         for (int q = 0; q < m.nc; ++q) {
-            const double pp = F.pdf[m.ci[q]] * X.pdf[m.cj[q]];
+            const double pp = F.pdf(m.ci[q]) * X.pdf(m.cj[q]);
             // replace this cell's closed-form term ent(c pF pX) by the real one
-            p.known += pp * (F.lpdf[m.ci[q]] + X.lpdf[m.cj[q]]);
+            p.known += pp * (F.lpdf(m.ci[q]) + X.lpdf(m.cj[q]));
             p.lcCoeff += pp;
             out[nOut++] = theta * m.masses[q] + c * pp;
         }
@@ -308,7 +419,8 @@ inline void windowPairs(const Win& A, const Win& B, const Win& F, double* vals, 
     pairPrep(A, F, ma, pa);
     pairPrep(B, F, mb, pb);
     double a[18];
-    std::copy(F.cdf, F.cdf + 9, a);
+    for (int q = 0; q < 9; ++q)
+        a[q] = F.cdf(q);
     for (int q = 9; q < 18; ++q)
         a[q] = 1.0;
     merge2(a, ma, mb);
@@ -327,7 +439,11 @@ double fmiGradient(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, cons
     if (rows < 3 || cols < 3) return 0.0;
     const auto ga = gradX2(a8), gb = gradX2(b8), gf = gradX2(f8);
     const int nw = cols - 2;
-    std::vector<Win> wa(nw), wb(nw), wf(nw);
+    WinRow ra, rb, rf;
+    ra.resize(nw);
+    rb.resize(nw);
+    rf.resize(nw);
+    const double* L = tables().log2i.data();
     std::vector<PairPending> pend(2 * size_t(nw));
     std::vector<char> active(nw);
     std::vector<double> vals(size_t(nw) * 2 * 18); // <= 1 + 17 values per pair
@@ -336,14 +452,15 @@ double fmiGradient(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, cons
     for (int r = 1; r < rows - 1; ++r) {
         const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(r);
         size_t used = 0;
+        winStatsRow(ga.data(), cols, r, L, ra);
+        winStatsRow(gb.data(), cols, r, L, rb);
+        winStatsRow(gf.data(), cols, r, L, rf);
         for (int c = 1; c < cols - 1; ++c) {
             const int w = c - 1;
             active[w] = !m || m[c];
             if (!active[w]) continue;
-            winStats(ga.data(), cols, r, c, wa[w]);
-            winStats(gb.data(), cols, r, c, wb[w]);
-            winStats(gf.data(), cols, r, c, wf[w]);
-            windowPairs(wa[w], wb[w], wf[w], vals.data(), used, pend[2 * w], pend[2 * w + 1]);
+            windowPairs(winAt(ra, w), winAt(rb, w), winAt(rf, w), vals.data(), used, pend[2 * w],
+                        pend[2 * w + 1]);
         }
         // log2|c| of each pair must be read before entInPlace overwrites it: keep a copy
         // of those first values by recomputing ent(c) = -c log2|c| -> log2|c| = -ent / c.
