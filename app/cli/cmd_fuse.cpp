@@ -174,6 +174,10 @@ int runFuse(std::vector<std::string> argv) {
         .option("device", "DEV", "auto, cpu or cuda", std::string("auto"))
         .option("precision", "P", "fp32, fp16 or bf16 (CUDA)", std::string("fp32"))
         .option("threads", "N", "CPU threads for the network (0 = automatic)", std::string("0"))
+        .option("clips-in-flight", "N",
+                "VideoFusion clips run at once, one thread each (0 = automatic: one per thread "
+                "within half of the memory; 1 = one clip on all threads)",
+                std::string("0"))
         .option("stretch", "MODE", "VideoFusion output: minmax (official) or clamp",
                 std::string("minmax"))
         .option("color", "POLICY",
@@ -219,6 +223,7 @@ int runFuse(std::vector<std::string> argv) {
             set("device", "device");
             set("precision", "precision");
             set("threads", "threads");
+            set("clips_in_flight", "clips-in-flight");
         }
         for (const auto& kv : args.getAll("param")) {
             auto [k, v] = parseParamAssignment(specs, kv, method->name());

@@ -68,6 +68,12 @@ std::vector<ParamSpec> videoFusionParams(bool clipParams) {
                                       "official: a later clip overwrites shared frames; centre: "
                                       "each frame comes from the clip where it is most central",
                                       {"official", "centre"}, 0));
+        p.push_back(ParamSpec::integer(
+            "clips_in_flight", "Clips at once",
+            "clips run at the same time on the CPU, each on its own thread (0 = automatic: one "
+            "per CPU thread, within half of the memory; 1 = one clip on all threads, lowest "
+            "latency and memory). Outputs are the same up to float rounding",
+            0, 0, 64));
     }
     p.push_back(ParamSpec::choice("stretch", "Output stretch",
                                   "minmax: per-frame min-max stretch as the official test script; "
@@ -124,6 +130,7 @@ ClipRunnerOptions videoFusionClipOptions(const ParamValues& p) {
     if (p.count("window"))
         o.window = paramString(p, "window") == "centre" ? ClipWindow::Centre : ClipWindow::Official;
     o.stretch = paramString(p, "stretch") == "clamp" ? Stretch::Clamp : Stretch::MinMax;
+    if (p.count("clips_in_flight")) o.clipsInFlight = paramInt(p, "clips_in_flight");
     return o;
 }
 
