@@ -562,6 +562,8 @@ private Q_SLOTS:
         clip.setRequest(r);
         const ClipExportRequest back = clip.request();
         QCOMPARE(int(back.chroma), int(vf::io::ChromaSampling::Yuv444));
+        r.chroma = vf::io::ChromaSampling::Yuv420; // the default again for the screenshot
+        clip.setRequest(r);
         QCOMPARE(back.streams, r.streams);
         QCOMPARE(int(back.format), int(r.format));
         QCOMPARE(back.start, qint64(3));
