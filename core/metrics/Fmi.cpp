@@ -306,23 +306,60 @@ struct Merge {
     bool positive;
 };
 
-// Correlation, theta's numerator and the merge set-up of one pair.
-inline void pairPrep(const Win& X, const Win& F, Merge& m, PairPending& p) {
-    p = PairPending{};
-    p.hx = X.entropy;
-    p.hf = F.entropy;
-    // correlation of the pdfs (their means are psum / 9)
-    const double mx = X.psum / 9, mf = F.psum / 9;
+// Correlation of the pdfs of window w of X and F (their means are psum / 9).
+inline double corrOne(const WinRow& X, const WinRow& F, int w) {
+    const size_t st = X.st;
+    const double mx = X.psum[w] / 9, mf = F.psum[w] / 9;
     double sif = 0, sii = 0, sff = 0;
     for (int i = 0; i < 9; ++i) {
-        const double a = X.pdf(i) - mx, b = F.pdf(i) - mf;
+        const double a = X.pdf[i * st + w] - mx, b = F.pdf[i * st + w] - mf;
         sif += a * b;
         sii += a * a;
         sff += b * b;
     }
     double dd = sii * sff;
     if (dd == 0) dd = 1;
-    const double cc = sif / std::sqrt(dd);
+    return sif / std::sqrt(dd);
+}
+
+#ifdef VF_FMI_AVX2
+// corrOne for windows w .. w + 3, lane by lane the same operations (no FMA).
+__attribute__((target("avx2"))) void corr4(const WinRow& X, const WinRow& F, int w, double* cc) {
+    const size_t st = X.st;
+    const __m256d nine = _mm256_set1_pd(9.0), zero = _mm256_setzero_pd();
+    const __m256d mx = _mm256_div_pd(_mm256_loadu_pd(&X.psum[w]), nine);
+    const __m256d mf = _mm256_div_pd(_mm256_loadu_pd(&F.psum[w]), nine);
+    __m256d sif = zero, sii = zero, sff = zero;
+    for (int i = 0; i < 9; ++i) {
+        const __m256d a = _mm256_sub_pd(_mm256_loadu_pd(&X.pdf[i * st + w]), mx);
+        const __m256d b = _mm256_sub_pd(_mm256_loadu_pd(&F.pdf[i * st + w]), mf);
+        sif = _mm256_add_pd(sif, _mm256_mul_pd(a, b));
+        sii = _mm256_add_pd(sii, _mm256_mul_pd(a, a));
+        sff = _mm256_add_pd(sff, _mm256_mul_pd(b, b));
+    }
+    __m256d dd = _mm256_mul_pd(sii, sff);
+    dd = _mm256_blendv_pd(dd, _mm256_set1_pd(1.0), _mm256_cmp_pd(dd, zero, _CMP_EQ_OQ));
+    _mm256_storeu_pd(cc + w, _mm256_div_pd(sif, _mm256_sqrt_pd(dd)));
+}
+#endif
+
+// The correlations of all windows of a row.
+void corrRow(const WinRow& X, const WinRow& F, double* cc) {
+    int w = 0;
+#ifdef VF_FMI_AVX2
+    if (fmiAvx2())
+        for (; w + 4 <= X.n; w += 4)
+            corr4(X, F, w, cc);
+#endif
+    for (; w < X.n; ++w)
+        cc[w] = corrOne(X, F, w);
+}
+
+// Theta's numerator and the merge set-up of one pair (cc: the correlation of the pdfs).
+inline void pairPrep(const Win& X, const Win& F, double cc, Merge& m, PairPending& p) {
+    p = PairPending{};
+    p.hx = X.entropy;
+    p.hf = F.entropy;
     m.positive = cc >= 0;
     m.num = cc * X.sd * F.sd;
     p.known = X.psum * F.entropy + F.psum * X.entropy; // times c, below
@@ -413,11 +450,11 @@ inline void pairFinish(const Win& X, const Win& F, const Merge& m, PairPending& 
 }
 
 // Both pairs (A-F, B-F) of a window.
-inline void windowPairs(const Win& A, const Win& B, const Win& F, double* vals, size_t& used,
-                        PairPending& pa, PairPending& pb) {
+inline void windowPairs(const Win& A, const Win& B, const Win& F, double ccA, double ccB,
+                        double* vals, size_t& used, PairPending& pa, PairPending& pb) {
     Merge ma, mb;
-    pairPrep(A, F, ma, pa);
-    pairPrep(B, F, mb, pb);
+    pairPrep(A, F, ccA, ma, pa);
+    pairPrep(B, F, ccB, mb, pb);
     double a[18];
     for (int q = 0; q < 9; ++q)
         a[q] = F.cdf(q);
@@ -444,6 +481,7 @@ double fmiGradient(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, cons
     rb.resize(nw);
     rf.resize(nw);
     const double* L = tables().log2i.data();
+    std::vector<double> ccA(ra.st), ccB(ra.st); // correlations of the pdfs per window
     std::vector<PairPending> pend(2 * size_t(nw));
     std::vector<char> active(nw);
     std::vector<double> vals(size_t(nw) * 2 * 18); // <= 1 + 17 values per pair
@@ -455,12 +493,14 @@ double fmiGradient(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, cons
         winStatsRow(ga.data(), cols, r, L, ra);
         winStatsRow(gb.data(), cols, r, L, rb);
         winStatsRow(gf.data(), cols, r, L, rf);
+        corrRow(ra, rf, ccA.data());
+        corrRow(rb, rf, ccB.data());
         for (int c = 1; c < cols - 1; ++c) {
             const int w = c - 1;
             active[w] = !m || m[c];
             if (!active[w]) continue;
-            windowPairs(winAt(ra, w), winAt(rb, w), winAt(rf, w), vals.data(), used, pend[2 * w],
-                        pend[2 * w + 1]);
+            windowPairs(winAt(ra, w), winAt(rb, w), winAt(rf, w), ccA[w], ccB[w], vals.data(), used,
+                        pend[2 * w], pend[2 * w + 1]);
         }
         // log2|c| of each pair must be read before entInPlace overwrites it: keep a copy
         // of those first values by recomputing ent(c) = -c log2|c| -> log2|c| = -ent / c.
