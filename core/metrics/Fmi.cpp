@@ -476,10 +476,12 @@ double fmiGradient(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, cons
     if (rows < 3 || cols < 3) return 0.0;
     const auto ga = gradX2(a8), gb = gradX2(b8), gf = gradX2(f8);
     const int nw = cols - 2;
+    // windows in chunks of kChunk (the chunk's statistics of the three images stay in L1)
+    constexpr int kChunk = 32;
     WinRow ra, rb, rf;
-    ra.resize(nw);
-    rb.resize(nw);
-    rf.resize(nw);
+    ra.resize(kChunk);
+    rb.resize(kChunk);
+    rf.resize(kChunk);
     const double* L = tables().log2i.data();
     std::vector<double> ccA(ra.st), ccB(ra.st); // correlations of the pdfs per window
     std::vector<PairPending> pend(2 * size_t(nw));
@@ -490,17 +492,22 @@ double fmiGradient(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, cons
     for (int r = 1; r < rows - 1; ++r) {
         const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(r);
         size_t used = 0;
-        winStatsRow(ga.data(), cols, r, L, ra);
-        winStatsRow(gb.data(), cols, r, L, rb);
-        winStatsRow(gf.data(), cols, r, L, rf);
-        corrRow(ra, rf, ccA.data());
-        corrRow(rb, rf, ccB.data());
-        for (int c = 1; c < cols - 1; ++c) {
-            const int w = c - 1;
-            active[w] = !m || m[c];
-            if (!active[w]) continue;
-            windowPairs(winAt(ra, w), winAt(rb, w), winAt(rf, w), ccA[w], ccB[w], vals.data(), used,
-                        pend[2 * w], pend[2 * w + 1]);
+        for (int w0 = 0; w0 < nw; w0 += kChunk) {
+            const int cnt = std::min(kChunk, nw - w0);
+            ra.n = rb.n = rf.n = cnt;
+            // statistics of windows w0 .. w0 + cnt - 1 at local indices 0 .. cnt - 1
+            winStatsRow(ga.data() + w0, cols, r, L, ra);
+            winStatsRow(gb.data() + w0, cols, r, L, rb);
+            winStatsRow(gf.data() + w0, cols, r, L, rf);
+            corrRow(ra, rf, ccA.data());
+            corrRow(rb, rf, ccB.data());
+            for (int lw = 0; lw < cnt; ++lw) {
+                const int w = w0 + lw, c = w + 1;
+                active[w] = !m || m[c];
+                if (!active[w]) continue;
+                windowPairs(winAt(ra, lw), winAt(rb, lw), winAt(rf, lw), ccA[lw], ccB[lw],
+                            vals.data(), used, pend[2 * w], pend[2 * w + 1]);
+            }
         }
         // log2|c| of each pair must be read before entInPlace overwrites it: keep a copy
         // of those first values by recomputing ent(c) = -c log2|c| -> log2|c| = -ent / c.
