@@ -407,6 +407,22 @@ void warpRowFlowSse(const cv::Mat& src, const FixedMap& fm, int y, float* __rest
 // (border replicate; for inside pixels clamping changes nothing). 8-bit BGR (cn 3, 4-byte
 // gathers of which the 4th byte is ignored) or 2-channel float. Returns the number of pixels
 // done; a group that would read past the image's last byte is left to the caller.
+// Byte shuffles picking bytes 3 (j + t) + k (j = 0..7; channel k, tap t) out of 32 loaded
+// bytes, as two 16-byte halves ([.][.][0]: from bytes 0-15, [.][.][1]: from bytes 16-31).
+struct RunShuffles {
+    alignas(16) signed char m[3][2][2][16];
+    RunShuffles() {
+        for (int k = 0; k < 3; ++k)
+            for (int t = 0; t < 2; ++t)
+                for (int j = 0; j < 16; ++j) {
+                    const int b = j < 8 ? 3 * (j + t) + k : -1;
+                    m[k][t][0][j] = static_cast<signed char>(b >= 0 && b < 16 ? b : -128);
+                    m[k][t][1][j] = static_cast<signed char>(b >= 16 ? b - 16 : -128);
+                }
+    }
+};
+const RunShuffles shuf;
+
 template <int Kind> // 0: 8-bit BGR, 1: float x 2
 __attribute__((target("avx2"))) int warpRowAvx2(const cv::Mat& src, const FixedMap& fm, int y,
                                                 float* __restrict out) {
@@ -444,6 +460,49 @@ __attribute__((target("avx2"))) int warpRowAvx2(const cv::Mat& src, const FixedM
                       o10 = _mm256_add_epi32(y1, x0), o11 = _mm256_add_epi32(y1, x1);
         alignas(32) float t[3][8];
         if constexpr (Kind == 0) {
+            // Smooth flows: often the 8 pixels sample 8 consecutive source pixels of one row
+            // pair (same sy, sx = sx0 .. sx0 + 7). Then the 9 source pixels of each row are
+            // 27 contiguous bytes: two 16-byte loads and byte shuffles instead of gathers.
+            const int sx0 = _mm256_cvtsi256_si32(sx), sy0 = _mm256_cvtsi256_si32(sy);
+            const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            const __m256i run = _mm256_and_si256(
+                _mm256_cmpeq_epi32(sx, _mm256_add_epi32(_mm256_set1_epi32(sx0), iota)),
+                _mm256_cmpeq_epi32(sy, _mm256_set1_epi32(sy0)));
+            if (_mm256_movemask_epi8(run) == -1 && sx0 >= 0 && sx0 + 11 <= W && sy0 >= 0 &&
+                sy0 + 1 < H) {
+                const uchar* p0 = src.data + size_t(sy0) * step + size_t(3) * sx0;
+                const uchar* p1 = p0 + step;
+                const __m128i a0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0));
+                const __m128i a1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0 + 16));
+                const __m128i b0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p1));
+                const __m128i b1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p1 + 16));
+                for (int k = 0; k < 3; ++k) {
+                    __m256 tap[2][2]; // [row][t]
+                    for (int tt = 0; tt < 2; ++tt) {
+                        const __m128i mlo =
+                            _mm_load_si128(reinterpret_cast<const __m128i*>(shuf.m[k][tt][0]));
+                        const __m128i mhi =
+                            _mm_load_si128(reinterpret_cast<const __m128i*>(shuf.m[k][tt][1]));
+                        const __m128i r0b =
+                            _mm_or_si128(_mm_shuffle_epi8(a0, mlo), _mm_shuffle_epi8(a1, mhi));
+                        const __m128i r1b =
+                            _mm_or_si128(_mm_shuffle_epi8(b0, mlo), _mm_shuffle_epi8(b1, mhi));
+                        tap[0][tt] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(r0b));
+                        tap[1][tt] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(r1b));
+                    }
+                    __m256 v = _mm256_mul_ps(tap[0][0], w0);
+                    v = _mm256_add_ps(v, _mm256_mul_ps(tap[0][1], w1));
+                    v = _mm256_add_ps(v, _mm256_mul_ps(tap[1][0], w2));
+                    v = _mm256_add_ps(v, _mm256_mul_ps(tap[1][1], w3));
+                    _mm256_store_ps(t[k], v);
+                }
+                for (int i = 0; i < 8; ++i) {
+                    out[3 * (x + i)] = t[0][i];
+                    out[3 * (x + i) + 1] = t[1][i];
+                    out[3 * (x + i) + 2] = t[2][i];
+                }
+                continue;
+            }
             // o11 is the largest offset of the four
             if (_mm256_movemask_epi8(_mm256_cmpgt_epi32(o11, vLast)) != 0) break;
             const __m256i g00 = _mm256_i32gather_epi32(base, o00, 1);
