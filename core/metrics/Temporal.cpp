@@ -401,12 +401,6 @@ void warpRowFlowSse(const cv::Mat& src, const FixedMap& fm, int y, float* __rest
 #if defined(VF_TMP_SSE2) && defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #define VF_TMP_AVX2 1
-// 8 pixels at a time with AVX2 gathers (AVX2 only: no FMA, so every product and sum is
-// rounded as in the scalar code; weights computed as remap's table computes them:
-// a = j / 32, w = {(1-b)(1-a), (1-b)a, b(1-a), ba}). Taps are clamped to the image
-// (border replicate; for inside pixels clamping changes nothing). 8-bit BGR (cn 3, 4-byte
-// gathers of which the 4th byte is ignored) or 2-channel float. Returns the number of pixels
-// done; a group that would read past the image's last byte is left to the caller.
 // Byte shuffles picking bytes 3 (j + t) + k (j = 0..7; channel k, tap t) out of 32 loaded
 // bytes, as two 16-byte halves ([.][.][0]: from bytes 0-15, [.][.][1]: from bytes 16-31).
 struct RunShuffles {
@@ -423,9 +417,14 @@ struct RunShuffles {
 };
 const RunShuffles shuf;
 
-template <int Kind> // 0: 8-bit BGR, 1: float x 2
-__attribute__((target("avx2"))) int warpRowAvx2(const cv::Mat& src, const FixedMap& fm, int y,
-                                                float* __restrict out) {
+// 8 pixels at a time with AVX2 gathers (AVX2 only: no FMA, so every product and sum is
+// rounded as in the scalar code; weights computed as remap's table computes them:
+// a = j / 32, w = {(1-b)(1-a), (1-b)a, b(1-a), ba}). Taps are clamped to the image
+// (border replicate; for inside pixels clamping changes nothing). 8-bit BGR (cn 3, 4-byte
+// gathers of which the 4th byte is ignored). Returns the number of pixels
+// done; a group that would read past the image's last byte is left to the caller.
+__attribute__((target("avx2"))) int warpRowAvx2Bgr(const cv::Mat& src, const FixedMap& fm, int y,
+                                                   float* __restrict out) {
     const int W = src.cols, H = src.rows;
     const int step = int(src.step), es = int(src.elemSize());
     const int lastOffset = (H - 1) * step + W * es - 4; // the last 4-byte load that stays inside
@@ -438,7 +437,6 @@ __attribute__((target("avx2"))) int warpRowAvx2(const cv::Mat& src, const FixedM
                   m255 = _mm256_set1_epi32(255);
     const __m256 scale = _mm256_set1_ps(1.f / 32), fone = _mm256_set1_ps(1.f);
     const int* base = reinterpret_cast<const int*>(src.data);
-    const float* fbase = reinterpret_cast<const float*>(src.data);
     int x = 0;
     for (; x + 8 <= fm.cols; x += 8) {
         const __m256i p = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xy + x));
@@ -459,7 +457,7 @@ __attribute__((target("avx2"))) int warpRowAvx2(const cv::Mat& src, const FixedM
         const __m256i o00 = _mm256_add_epi32(y0, x0), o01 = _mm256_add_epi32(y0, x1),
                       o10 = _mm256_add_epi32(y1, x0), o11 = _mm256_add_epi32(y1, x1);
         alignas(32) float t[3][8];
-        if constexpr (Kind == 0) {
+        {
             // Smooth flows: often the 8 pixels sample 8 consecutive source pixels of one row
             // pair (same sy, sx = sx0 .. sx0 + 7). Then the 9 source pixels of each row are
             // 27 contiguous bytes: two 16-byte loads and byte shuffles instead of gathers.
@@ -524,24 +522,6 @@ __attribute__((target("avx2"))) int warpRowAvx2(const cv::Mat& src, const FixedM
                 out[3 * (x + i) + 1] = t[1][i];
                 out[3 * (x + i) + 2] = t[2][i];
             }
-        } else {
-            const __m256i four = _mm256_set1_epi32(4);
-            for (int k = 0; k < 2; ++k) {
-                const __m256i d = k ? four : zero;
-                __m256 v =
-                    _mm256_mul_ps(_mm256_i32gather_ps(fbase, _mm256_add_epi32(o00, d), 1), w0);
-                v = _mm256_add_ps(
-                    v, _mm256_mul_ps(_mm256_i32gather_ps(fbase, _mm256_add_epi32(o01, d), 1), w1));
-                v = _mm256_add_ps(
-                    v, _mm256_mul_ps(_mm256_i32gather_ps(fbase, _mm256_add_epi32(o10, d), 1), w2));
-                v = _mm256_add_ps(
-                    v, _mm256_mul_ps(_mm256_i32gather_ps(fbase, _mm256_add_epi32(o11, d), 1), w3));
-                _mm256_store_ps(t[k], v);
-            }
-            for (int i = 0; i < 8; ++i) {
-                out[2 * (x + i)] = t[0][i];
-                out[2 * (x + i) + 1] = t[1][i];
-            }
         }
     }
 #undef VF_CLAMPV
@@ -560,7 +540,7 @@ void warpRow(const cv::Mat& src, const FixedMap& fm, int y, float* out) {
 #ifdef VF_TMP_AVX2
     // AVX2 for the bulk of the row (offsets in int: frames below 2 GB), the rest below
     if (src.type() == CV_8UC3 && haveAvx2() && double(src.step) * src.rows < 2e9)
-        x0 = warpRowAvx2<0>(src, fm, y, out);
+        x0 = warpRowAvx2Bgr(src, fm, y, out);
 #endif
 #ifdef VF_TMP_SSE2
     if (src.type() == CV_32FC2) return warpRowFlowSse(src, fm, y, out);
