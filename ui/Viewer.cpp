@@ -192,6 +192,8 @@ void Viewer::refresh() {
     for (ImageView* p : panes_) {
         const StreamItem* sa = ws_->stream(p->streamA());
         p->setWantedIndex(sa ? streamIndex(*sa, fr) : fr);
+        const StreamItem* sb = ws_->stream(p->streamB());
+        p->setWantedIndexB(sb && p->mode() != ImageView::Mode::Single ? streamIndex(*sb, fr) : -1);
         p->setTimeText(p == panes_.front() ? t : QString());
         if (p->streamA() >= 0) requestFor(p, p->streamA(), false);
         if (p->streamB() >= 0 && p->mode() != ImageView::Mode::Single)
