@@ -23,6 +23,7 @@
 #include "core/common/Error.h"
 #include "core/io/ClipWriter.h"
 #include "core/io/VideoReader.h"
+#include "ui/ImageUtil.h"
 #include "ui/export/ComparisonRenderer.h"
 #include "ui/export/ExportJobs.h"
 
@@ -56,12 +57,7 @@ cv::Mat pattern(int t, bool alt) {
 }
 
 cv::Mat bgrOf(const QImage& img) {
-    QImage rgb = img.convertToFormat(QImage::Format_RGB888);
-    cv::Mat view(rgb.height(), rgb.width(), CV_8UC3, const_cast<uchar*>(rgb.constBits()),
-                 size_t(rgb.bytesPerLine()));
-    cv::Mat bgr;
-    cv::cvtColor(view, bgr, cv::COLOR_RGB2BGR);
-    return bgr;
+    return vf::ui::fromQImage(img);
 }
 
 // Pixels of saturated colour: largest channel minus smallest >= 96.

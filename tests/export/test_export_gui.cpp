@@ -33,6 +33,7 @@
 #include "core/io/FrameSource.h"
 #include "gui/GuiTestUtil.h"
 #include "ui/FuseJobs.h"
+#include "ui/ImageUtil.h"
 #include "ui/MainWindow.h"
 #include "ui/Theme.h"
 #include "ui/export/ComparisonRenderer.h"
@@ -52,12 +53,7 @@ double psnr(const cv::Mat& a, const cv::Mat& b) {
 }
 
 cv::Mat bgrOf(const QImage& img) {
-    QImage rgb = img.convertToFormat(QImage::Format_RGB888);
-    cv::Mat view(rgb.height(), rgb.width(), CV_8UC3, const_cast<uchar*>(rgb.constBits()),
-                 size_t(rgb.bytesPerLine()));
-    cv::Mat bgr;
-    cv::cvtColor(view, bgr, cv::COLOR_RGB2BGR);
-    return bgr;
+    return vf::ui::fromQImage(img);
 }
 
 // Fraction of pixels whose largest channel difference exceeds `tol`.
