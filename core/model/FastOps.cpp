@@ -438,53 +438,19 @@ at::Tensor conv1x1(const at::Tensor& xIn, const at::Tensor& w, const at::Tensor&
     at::Tensor wm = w.to(x.scalar_type()).reshape({O, C});
     at::Tensor y = at::empty({N, O, H, W}, x.options());
     at::Tensor xv = x.view({N, C, H * W}), yv = y.view({N, O, H * W});
-    at::Tensor bx = b.defined() ? b.to(x.scalar_type()).contiguous() : at::Tensor();
-    for (int64_t n = 0; n < N; ++n) {
-        at::Tensor yn = yv[n];
-        mmColumnBlocks(wm, xv[n], yn, bx);
+    if (b.defined()) {
+        at::Tensor bias = b.to(x.scalar_type()).view({O, 1}).expand({O, H * W});
+        for (int64_t n = 0; n < N; ++n) {
+            at::Tensor yn = yv[n];
+            at::addmm_out(yn, bias, wm, xv[n]);
+        }
+    } else {
+        for (int64_t n = 0; n < N; ++n) {
+            at::Tensor yn = yv[n];
+            at::mm_out(yn, wm, xv[n]);
+        }
     }
     return y;
-}
-
-namespace {
-template <typename T> void fillRows(at::Tensor& c, const at::Tensor& bias) {
-    const int64_t rows = c.size(0), cols = c.size(1), ld = c.stride(0);
-    T* p = c.data_ptr<T>();
-    const T* bp = bias.defined() ? bias.data_ptr<T>() : nullptr;
-    for (int64_t r = 0; r < rows; ++r)
-        std::fill_n(p + r * ld, cols, bp ? bp[r] : T(0));
-}
-} // namespace
-
-void mmColumnBlocks(const at::Tensor& a, const at::Tensor& b, at::Tensor& out,
-                    const at::Tensor& bias) {
-    const int64_t O = a.size(0), P = b.size(1);
-    TORCH_CHECK(a.dim() == 2 && b.dim() == 2 && out.dim() == 2 && a.size(1) == b.size(0) &&
-                    out.size(0) == O && out.size(1) == P && out.stride(1) == 1,
-                "mmColumnBlocks: unexpected shapes");
-    // Several threads: one GEMM (OpenBLAS splits it; small blocks would add hand-offs).
-    if (at::get_num_threads() > 1 || !supported(out)) {
-        if (bias.defined())
-            at::addmm_out(out, bias.view({O, 1}).expand({O, P}), a, b);
-        else
-            at::mm_out(out, a, b);
-        return;
-    }
-    // One thread: blocks of columns whose C (~1 MB) stays in cache, C pre-filled with the
-    // bias (or zero) by vectorised stores, GEMM with beta = 1. For beta != 1 OpenBLAS first
-    // clears or scales all of C with a scalar store loop (sgemm_beta), as costly as the
-    // GEMM itself when K is small; the bias path of addmm also copies the expanded bias.
-    int64_t cols = std::max<int64_t>(256, (int64_t(1) << 18) / std::max<int64_t>(O, 1));
-    cols = cols / 64 * 64;
-    for (int64_t j0 = 0; j0 < P; j0 += cols) {
-        const int64_t len = std::min(cols, P - j0);
-        at::Tensor oc = out.narrow(1, j0, len);
-        if (out.scalar_type() == at::kDouble)
-            fillRows<double>(oc, bias);
-        else
-            fillRows<float>(oc, bias);
-        at::addmm_out(oc, oc, a, b.narrow(1, j0, len), /*beta=*/1, /*alpha=*/1);
-    }
 }
 
 namespace {

@@ -28,13 +28,6 @@ at::Tensor geluGate(const at::Tensor& y);
 // slower here than the BLAS GEMM (OpenBLAS, honours torch's thread count).
 at::Tensor conv1x1(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b);
 
-// out = a b (+ bias per row of out, if defined): a (O, K), b (K, P) and out (O, P) float/double
-// CPU matrices with unit column stride. At one thread in column blocks whose output stays in
-// cache, pre-filled with the bias or zero, and BLAS beta = 1 (avoids OpenBLAS's scalar
-// clearing pass over C); otherwise one at::addmm/mm.
-void mmColumnBlocks(const at::Tensor& a, const at::Tensor& b, at::Tensor& out,
-                    const at::Tensor& bias = {});
-
 // Dense 3x3 convolution (groups 1, stride 1, zero padding 1) of a (N, C, H, W) float/double
 // CPU tensor with weight (O, C, 3, 3) and optional bias (O) by Winograd F(tile, 3) (tile 2
 // or 4): tile x tile output tiles, weights transformed to U = G g G^T ((tile+2)^2 matrices

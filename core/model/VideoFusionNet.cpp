@@ -30,16 +30,6 @@ bool useFast(bool fast, const Tensor& x) {
     return fast && fast::supported(x);
 }
 
-// o[h] = a[h] v[h] for every head h (fast path): per-head GEMMs through mmColumnBlocks, which
-// avoids OpenBLAS's scalar clearing of the output (K = C / heads = 16 here, so that pass
-// costs about as much as the product).
-void bmmInto(Tensor& o, const Tensor& a, const Tensor& v) {
-    for (int64_t h = 0; h < o.size(0); ++h) {
-        Tensor oh = o[h];
-        fast::mmColumnBlocks(a[h], v[h], oh);
-    }
-}
-
 // Depthwise 3x3 conv module: the direct kernel on the fast path, the module otherwise.
 Tensor dw(torch::nn::Conv2d& m, const Tensor& x, bool fast) {
     if (useFast(fast, x)) return fast::depthwise3x3(x, m->weight, m->bias);
@@ -146,7 +136,7 @@ Tensor AttentionImpl::forward(const Tensor& x, bool fast) {
             Tensor f = t[n].view({3, heads, C / heads, H * W});
             Tensor a = attnMatrix(f[0], f[1], temperature);
             Tensor o = out[n].view({heads, C / heads, H * W});
-            bmmInto(o, a, f[2]);
+            at::bmm_out(o, a, f[2]);
         }
         return pw(project_out, out, true);
     }
@@ -190,7 +180,7 @@ Tensor CrossAttentionImpl::forward(const Tensor& xa, const Tensor& xb, bool fast
             Tensor f = kvt[n].view({2, heads, C / heads, H * W});
             Tensor a = attnMatrix(qf, f[0], temperature);
             Tensor o = out[n].view({heads, C / heads, H * W});
-            bmmInto(o, a, f[1]);
+            at::bmm_out(o, a, f[1]);
         }
         return pw(project_out, out, true);
     }
@@ -575,7 +565,7 @@ Tensor StackedCoAttentionImpl::forward(const Tensor& xIn, bool fast, TapSink* ta
                     Tensor a2 = attnMatrix(qf, fn[0], at_->temperature);
                     Tensor a = at::softmax(a1 * a2, -1);
                     Tensor o = out[n].view({h, c, HW});
-                    bmmInto(o, a, fp[1]);
+                    at::bmm_out(o, a, fp[1]);
                     o.baddbmm_(a, fn[1]);
                     if (wantA) {
                         ap.push_back(a1);

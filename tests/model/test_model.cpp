@@ -280,13 +280,11 @@ private Q_SLOTS:
         struct S {
             int64_t N, C, O, H, W;
         };
-        const S shapes[] = {
-            {2, 16, 24, 7, 9},   {1, 32, 16, 1, 13},   {3, 20, 17, 30, 26}, {1, 16, 16, 5, 1},
-            {2, 64, 48, 64, 82}, {1, 32, 170, 48, 100}}; // 1x1 at one thread: 4 column blocks
-        // One thread: the kernels' single-threaded paths (Winograd pays, mmColumnBlocks
-        // splits columns); restored below.
-        const int threadsBefore = at::get_num_threads();
-        at::set_num_threads(1);
+        const S shapes[] = {{2, 16, 24, 7, 9},
+                            {1, 32, 16, 1, 13},
+                            {3, 20, 17, 30, 26},
+                            {1, 16, 16, 5, 1},
+                            {2, 64, 48, 64, 82}};
         for (const S& s : shapes)
             for (auto dt : {at::kDouble, at::kFloat})
                 for (bool bias : {true, false}) {
@@ -317,7 +315,6 @@ private Q_SLOTS:
                           "F(4,3)+LeakyReLU");
                     check(fast::conv1x1(x, w1, b), at::conv2d(x, w1, b), "1x1 GEMM");
                 }
-        at::set_num_threads(threadsBefore);
     }
 
     void geluGateMatchesExactGelu() {
