@@ -358,17 +358,22 @@ void winogradImpl(const at::Tensor& x, at::Tensor& y, const T* w, const T* bias,
         const int64_t p0 = blk * Pb, np = std::min(Pb, P - p0);
         T* V = Vb.data_ptr<T>();
         T* Mt = Mb.data_ptr<T>();
-        at::parallel_for(0, C, 1, [&](int64_t c0, int64_t c1) {
-            std::vector<T> scratch(scratchLen);
-            // Runs of tiles with the same (n, ty).
+        // The block's tiles as runs with the same (n, ty): fn(n, ty, tx0, len, offset in block).
+        auto forEachRun = [&](auto&& fn) {
             for (int64_t p = p0; p < p0 + np;) {
                 const int64_t n = p / (tH * tW), r = p % (tH * tW), ty = r / tW, tx0 = r % tW;
                 const int64_t len = std::min(tW - tx0, p0 + np - p);
-                for (int64_t c = c0; c < c1; ++c)
-                    winoIn<T, M>(xp + (n * C + c) * H * W, zeros.data(), V + c * np + (p - p0),
-                                 scratch.data(), H, W, ty, tx0, len, C * np);
+                fn(n, ty, tx0, len, p - p0);
                 p += len;
             }
+        };
+        at::parallel_for(0, C, 1, [&](int64_t c0, int64_t c1) {
+            std::vector<T> scratch(scratchLen);
+            forEachRun([&](int64_t n, int64_t ty, int64_t tx0, int64_t len, int64_t off) {
+                for (int64_t c = c0; c < c1; ++c)
+                    winoIn<T, M>(xp + (n * C + c) * H * W, zeros.data(), V + c * np + off,
+                                 scratch.data(), H, W, ty, tx0, len, C * np);
+            });
         });
         at::Tensor Vt = Vb.narrow(0, 0, K * C * np).view({K, C, np});
         at::Tensor Mv = Mb.narrow(0, 0, K * O * np).view({K, O, np});
@@ -378,14 +383,11 @@ void winogradImpl(const at::Tensor& x, at::Tensor& y, const T* w, const T* bias,
         }
         at::parallel_for(0, O, 1, [&](int64_t o0, int64_t o1) {
             std::vector<T> scratch(scratchLen);
-            for (int64_t p = p0; p < p0 + np;) {
-                const int64_t n = p / (tH * tW), r = p % (tH * tW), ty = r / tW, tx0 = r % tW;
-                const int64_t len = std::min(tW - tx0, p0 + np - p);
+            forEachRun([&](int64_t n, int64_t ty, int64_t tx0, int64_t len, int64_t off) {
                 for (int64_t o = o0; o < o1; ++o)
-                    winoOut<T, M>(Mt + o * np + (p - p0), yp + (n * O + o) * H * W, scratch.data(),
-                                  H, W, ty, tx0, len, O * np, bias ? bias[o] : T(0), T(slope), act);
-                p += len;
-            }
+                    winoOut<T, M>(Mt + o * np + off, yp + (n * O + o) * H * W, scratch.data(), H, W,
+                                  ty, tx0, len, O * np, bias ? bias[o] : T(0), T(slope), act);
+            });
         });
     }
 }
