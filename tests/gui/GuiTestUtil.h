@@ -1,11 +1,16 @@
 #pragma once
 // Helpers shared by the GUI tests.
+#include <algorithm>
+#include <vector>
+
 #include <QApplication>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QImage>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QString>
+#include <QTimer>
 #include <QWidget>
 
 #include <opencv2/imgproc.hpp>
@@ -56,3 +61,37 @@ inline int maxDiffAgainstFrame(const QImage& shot, const cv::Mat& frame, QRect r
     }
     return worst;
 }
+
+// Event-loop latency probe: a 5 ms precise timer; each tick records its lateness (gap - 5 ms).
+// start() before the work, stop() after it, then read samples() and quantile().
+class LatencyProbe {
+public:
+    LatencyProbe() {
+        timer_.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&timer_, &QTimer::timeout, [this] {
+            const qint64 now = clock_.nsecsElapsed();
+            late_.push_back(std::max(0.0, double(now - last_) / 1e6 - 5.0));
+            last_ = now;
+        });
+    }
+    void start() {
+        clock_.start();
+        last_ = clock_.nsecsElapsed();
+        timer_.start(5);
+    }
+    void stop() { timer_.stop(); }
+    size_t samples() const { return late_.size(); }
+    // Lateness in ms at quantile q (0.5 = median, 0.99 = p99) of the samples so far.
+    double quantile(double q) const {
+        if (late_.empty()) return 0;
+        std::vector<double> v = late_;
+        std::sort(v.begin(), v.end());
+        return v[size_t(double(v.size() - 1) * q)];
+    }
+
+private:
+    QTimer timer_;
+    QElapsedTimer clock_;
+    qint64 last_ = 0;
+    std::vector<double> late_;
+};
