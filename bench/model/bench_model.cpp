@@ -9,7 +9,13 @@
 //
 //   bench_model [--T 7] [--sizes 320x240,640x480] [--threads 1,2] [--reps 2]
 //               [--features 32] [--naive 0|1] [--naive-threads 1] [--cuda 0|1] [--ab 0|1]
-//               [--stream 0|1] [--clips 4]
+//               [--stream 0|1] [--clips 4] [--restored 0|1|both]
+// --restored 0 (default): the fast-path runs return the fused clip only, as `vfstudio-cli
+// fuse` without --save-restored and the official test configuration (only_fusion: true) do:
+// the restoration decoders are skipped (TapRequest::restored = false), the fused frames are
+// the same. 1: fused, restored IR and restored visible (the network's full forward). both:
+// the one-clip runs once with and once without (same process, ratio printed); streaming
+// then runs fused-only. The naive run always computes all three outputs.
 // --stream 1 (default): for each size and thread count n >= 2, also the streaming throughput
 // the clip runner gets (VideoFusionEngine::submit with n clips in flight, one thread each):
 // `clips` clips submitted at once, frames/s = clips * T / wall time, next to one clip at a
@@ -77,12 +83,14 @@ double cpuSeconds() {
 // On a shared machine the CPU time of a 1-thread run is what the run costs when the
 // machine is quiet (wall time then includes waiting for the core).
 double seconds(VideoFusionEngine& e, const ClipBuffer& ir, const ClipBuffer& vi, int reps,
-               ClipResult* last = nullptr, double* cpu = nullptr) {
+               ClipResult* last = nullptr, double* cpu = nullptr, bool restored = true) {
+    TapRequest req;
+    req.restored = restored;
     double best = 1e300, bestCpu = 0;
     for (int r = 0; r < reps; ++r) {
         auto t0 = std::chrono::steady_clock::now();
         double c0 = cpuSeconds();
-        auto res = e.run(ir, vi);
+        auto res = e.run(ir, vi, req);
         double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         double c = cpuSeconds() - c0;
         if (s < best) {
@@ -108,6 +116,7 @@ int main(int argc, char** argv) {
     int T = 7, reps = 2, features = 32, naiveThreads = 1;
     bool naive = true, cuda = true, ab = false, stream = true;
     int clips = 4;
+    std::string restoredArg = "0";
     std::string sizes = "320x240,640x480", threads = "1,2";
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i], v = argv[i + 1];
@@ -131,7 +140,13 @@ int main(int argc, char** argv) {
             ab = v != "0";
         else if (k == "--stream")
             stream = v != "0";
-        else if (k == "--clips")
+        else if (k == "--restored") {
+            if (v != "0" && v != "1" && v != "both") {
+                std::fprintf(stderr, "--restored takes 0, 1 or both\n");
+                return 2;
+            }
+            restoredArg = v;
+        } else if (k == "--clips")
             clips = std::max(1, std::atoi(v.c_str()));
         else {
             std::fprintf(stderr, "unknown option %s\n", k.c_str());
@@ -140,6 +155,10 @@ int main(int argc, char** argv) {
     }
     VideoFusionConfig cfg;
     cfg.numFeatures = features;
+    const bool withRestored = restoredArg == "1"; // the fast runs below (streaming included)
+    TapRequest runReq;
+    runReq.restored = withRestored;
+    const char* outputsName = withRestored ? "fused + restored" : "fused only";
     const double officialDefault = 0.0185, officialBest = 0.60; // REFERENCE_SPEED.md, 320x240
 
     try {
@@ -184,21 +203,32 @@ int main(int argc, char** argv) {
                     old.gemm1x1 = false;
                     old.winogradTile = 0;
                     fast::setKernelOptions(old);
-                    e->run(ir, vi); // warm-up
-                    abWall = seconds(*e, ir, vi, reps, &abOut, &abCpu);
+                    e->run(ir, vi, runReq); // warm-up
+                    abWall = seconds(*e, ir, vi, reps, &abOut, &abCpu, withRestored);
                     std::printf("CPU fast fp32 %dx%d threads %d, without the 1x1-GEMM/Winograd "
                                 "kernels: %.2f s/clip wall (%.3f frames/s), %.2f s CPU\n",
                                 W, H, o.threads, abWall, T / abWall, abCpu);
                     fast::setKernelOptions(fast::KernelOptions{});
                 }
-                e->run(ir, vi); // warm-up
+                double fullWall = 0, fullCpu = 0;
+                if (restoredArg == "both") {
+                    e->run(ir, vi); // warm-up
+                    fullWall = seconds(*e, ir, vi, reps, nullptr, &fullCpu, true);
+                    std::printf("CPU fast fp32 %dx%d threads %d (fused + restored): %.2f s/clip "
+                                "wall (%.3f frames/s), %.2f s CPU\n",
+                                W, H, o.threads, fullWall, T / fullWall, fullCpu);
+                }
+                e->run(ir, vi, runReq); // warm-up
                 ClipResult r;
                 double cpu = 0;
-                double s = seconds(*e, ir, vi, reps, &r, &cpu);
+                double s = seconds(*e, ir, vi, reps, &r, &cpu, withRestored);
                 double fps = T / s;
-                std::printf("CPU fast fp32 %dx%d threads %d: %.2f s/clip wall (%.3f frames/s), "
-                            "%.2f s CPU",
-                            W, H, o.threads, s, fps, cpu);
+                std::printf("CPU fast fp32 %dx%d threads %d (%s): %.2f s/clip wall (%.3f "
+                            "frames/s), %.2f s CPU",
+                            W, H, o.threads, outputsName, s, fps, cpu);
+                if (restoredArg == "both")
+                    std::printf(" | x%.2f wall, x%.2f CPU vs fused + restored", fullWall / s,
+                                fullCpu / cpu);
                 if (ab)
                     std::printf(" | x%.2f wall, x%.2f CPU vs without the kernels, max |diff| "
                                 "%.2g",
@@ -226,7 +256,7 @@ int main(int argc, char** argv) {
                     { // warm-up: one clip per worker
                         std::vector<std::future<ClipResult>> w;
                         for (int i = 0; i < es->clipWorkers(); ++i)
-                            w.push_back(es->submit(ir, vi));
+                            w.push_back(es->submit(ir, vi, runReq));
                         for (auto& f : w)
                             f.get();
                     }
@@ -234,7 +264,7 @@ int main(int argc, char** argv) {
                     const double c0 = cpuSeconds();
                     std::vector<std::future<ClipResult>> fs;
                     for (int i = 0; i < clips; ++i)
-                        fs.push_back(es->submit(ir, vi));
+                        fs.push_back(es->submit(ir, vi, runReq));
                     double diff = 0;
                     for (auto& f : fs)
                         diff = std::max(diff, maxDiff(f.get().fusion, r.fusion));
@@ -242,11 +272,11 @@ int main(int argc, char** argv) {
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
                             .count();
                     const double sfps = clips * T / ws;
-                    std::printf("CPU fast fp32 %dx%d streaming, %d clips in flight x 1 thread: "
-                                "%d clips in %.2f s wall (%.3f frames/s), %.2f s CPU | x%.2f one "
-                                "clip at a time on %d threads, max |diff| %.2g",
-                                W, H, es->clipWorkers(), clips, ws, sfps, cpuSeconds() - c0,
-                                sfps / fps, o.threads, diff);
+                    std::printf("CPU fast fp32 %dx%d streaming (%s), %d clips in flight x 1 "
+                                "thread: %d clips in %.2f s wall (%.3f frames/s), %.2f s CPU | "
+                                "x%.2f one clip at a time on %d threads, max |diff| %.2g",
+                                W, H, outputsName, es->clipWorkers(), clips, ws, sfps,
+                                cpuSeconds() - c0, sfps / fps, o.threads, diff);
                     if (W == 320 && H == 240 && features == 32 && T == 7)
                         std::printf(" | x%.1f official Debian default, x%.2f official best",
                                     sfps / officialDefault, sfps / officialBest);
@@ -267,13 +297,14 @@ int main(int argc, char** argv) {
                         std::printf("CUDA: %s\n", err.what());
                         break;
                     }
-                    e->run(ir, vi);
+                    e->run(ir, vi, runReq);
                     ClipResult r;
-                    double s = seconds(*e, ir, vi, reps, &r);
+                    double s = seconds(*e, ir, vi, reps, &r, nullptr, withRestored);
                     const char* pn = p == Precision::FP32   ? "fp32"
                                      : p == Precision::FP16 ? "fp16"
                                                             : "bf16";
-                    std::printf("CUDA %s %dx%d: %.3f s/clip, %.2f frames/s", pn, W, H, s, T / s);
+                    std::printf("CUDA %s %dx%d (%s): %.3f s/clip, %.2f frames/s", pn, W, H,
+                                outputsName, s, T / s);
                     if (p == Precision::FP32)
                         ref = r;
                     else

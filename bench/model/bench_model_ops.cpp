@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
         {"ffn project_in scale 1", 32, 170, H1, W1, 1},
         {"ffn project_out scale 1", 85, 32, H1, W1, 1},
         {"qkv scale 2", 64, 192, H1 / 2, W1 / 2, 1},
+        // k = -3: depthwise 3x3 (groups = C)
+        {"qkv dwconv scale 1", 96, 96, H1, W1, -3},
+        {"qkv dwconv scale 3", 384, 384, H1 / 4, W1 / 4, -3},
     };
     std::printf("bench_model_ops: %d thread(s), N = %lld frames\n", threads, (long long)N);
     double totRef = 0, totFast = 0;
@@ -88,10 +91,14 @@ int main(int argc, char** argv) {
     for (const auto& s : shapes) {
         if (++idx != only && only >= 0) continue;
         at::Tensor x = at::randn({N, s.C, s.H, s.W});
-        at::Tensor w = at::randn({s.O, s.C, s.k, s.k}) / std::sqrt(double(s.C * s.k * s.k));
+        const bool depthwise = s.k == -3;
+        const int64_t k = depthwise ? 3 : s.k;
+        at::Tensor w = depthwise ? at::randn({s.C, 1, 3, 3}) / 3.0
+                                 : at::randn({s.O, s.C, k, k}) / std::sqrt(double(s.C * k * k));
         at::Tensor b = at::randn({s.O});
         at::Tensor yr, yf, y2;
-        auto ref = timeIt([&] { yr = at::conv2d(x, w, b, 1, s.k / 2); }, reps);
+        auto ref =
+            timeIt([&] { yr = at::conv2d(x, w, b, 1, k / 2, 1, depthwise ? s.C : 1); }, reps);
         if (s.k == 3) {
             auto f2 = timeIt([&] { y2 = vf::model::fast::conv3x3(x, w, b, -1.0, 2); }, reps);
             const double rel2 =
@@ -101,8 +108,9 @@ int main(int argc, char** argv) {
         }
         auto fast = timeIt(
             [&] {
-                yf = s.k == 3 ? vf::model::fast::conv3x3(x, w, b)
-                              : vf::model::fast::conv1x1(x, w, b);
+                yf = depthwise  ? vf::model::fast::depthwise3x3(x, w, b)
+                     : s.k == 3 ? vf::model::fast::conv3x3(x, w, b)
+                                : vf::model::fast::conv1x1(x, w, b);
             },
             reps);
         const double rel = (yf - yr).abs().max().item<double>() / yr.abs().max().item<double>();
@@ -111,7 +119,7 @@ int main(int argc, char** argv) {
         std::printf("%-30s C %3lld O %3lld %4lldx%-4lld k%lld: at::conv2d %.3f s (CPU %.3f), "
                     "fast %.3f s (CPU %.3f): x%.2f wall, x%.2f CPU; max rel diff %.2g\n",
                     s.what, (long long)s.C, (long long)s.O, (long long)s.W, (long long)s.H,
-                    (long long)s.k, ref.first, ref.second, fast.first, fast.second,
+                    (long long)k, ref.first, ref.second, fast.first, fast.second,
                     ref.first / fast.first, ref.second / fast.second, rel);
         std::fflush(stdout);
     }

@@ -243,6 +243,8 @@ SequenceStats ClipRunner::run(PairSequence& seq, const ClipRunnerOptions& o, con
     auto [first, count] = sequenceSpan(seq, so);
     const std::vector<ClipPlan> plans = planClips(count, o.clipFrames, o.overlap, o.window);
     const bool want = o.wantRestored || so.wantRestored;
+    model::TapRequest request = o.taps; // taps as asked; restored frames only when wanted
+    request.restored = want;
 
     auto t0 = std::chrono::steady_clock::now();
     SequenceStats st;
@@ -332,12 +334,13 @@ SequenceStats ClipRunner::run(PairSequence& seq, const ClipRunnerOptions& o, con
         const int H = ir.H, W = ir.W, padH = roundUpTo4(H), padW = roundUpTo4(W);
         if (c == 0) maxInflight = inflightLimit(engine_, o, int(plans.size()), ir.T, padH, padW);
         if (maxInflight <= 1) {
-            emit(c, H, W, fn_(padClip(ir, padH, padW), padClip(vi, padH, padW), o.taps, so.cancel));
+            emit(c, H, W,
+                 fn_(padClip(ir, padH, padW), padClip(vi, padH, padW), request, so.cancel));
             continue;
         }
         inflight.push_back(Pending{
             c, H, W,
-            engine_->submit(padClip(ir, padH, padW), padClip(vi, padH, padW), o.taps, so.cancel)});
+            engine_->submit(padClip(ir, padH, padW), padClip(vi, padH, padW), request, so.cancel)});
         if (int(inflight.size()) >= maxInflight) finishOldest();
     }
     while (!inflight.empty())

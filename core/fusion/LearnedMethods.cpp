@@ -162,8 +162,10 @@ cv::Mat videoFusionOnFrame(const cv::Mat& irGray8, const cv::Mat& vi8, const Par
     model::ClipResult r;
     {
         std::lock_guard<std::mutex> lock(h->mutex);
+        model::TapRequest fusedOnly;
+        fusedOnly.restored = false;
         r = h->engine->run(padClip(ir, roundUpTo4(H), roundUpTo4(W)),
-                           padClip(vi, roundUpTo4(H), roundUpTo4(W)));
+                           padClip(vi, roundUpTo4(H), roundUpTo4(W)), fusedOnly);
     }
     if (r.fusion.T < 1 || r.fusion.H != roundUpTo4(H) || r.fusion.W != roundUpTo4(W))
         throw Error(ErrorCode::Model, "VideoFusion returned a clip of the wrong size");

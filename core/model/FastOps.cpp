@@ -88,27 +88,30 @@ void layerNormImpl(const at::Tensor& x, at::Tensor& y, const at::Tensor& w, cons
     });
 }
 
+// One pass per output row over the three input rows (rows outside the image read `zeros`,
+// W values): the nine products summed in registers, one store per output value.
 template <typename T>
 VF_CLONES void dwPlane(const T* __restrict in, T* __restrict out, const T* __restrict k, T bias,
-                       int64_t H, int64_t W) {
+                       int64_t H, int64_t W, const T* __restrict zeros) {
+    const T k00 = k[0], k01 = k[1], k02 = k[2], k10 = k[3], k11 = k[4], k12 = k[5], k20 = k[6],
+            k21 = k[7], k22 = k[8];
     for (int64_t y = 0; y < H; ++y) {
-        T* o = out + y * W;
-        for (int64_t x = 0; x < W; ++x)
-            o[x] = bias;
-        for (int ky = 0; ky < 3; ++ky) {
-            const int64_t yy = y + ky - 1;
-            if (yy < 0 || yy >= H) continue; // zero padding
-            const T* r = in + yy * W;
-            const T k0 = k[ky * 3], k1 = k[ky * 3 + 1], k2 = k[ky * 3 + 2];
-            if (W == 1) {
-                o[0] += k1 * r[0];
-                continue;
-            }
-            o[0] += k1 * r[0] + k2 * r[1];
-            for (int64_t x = 1; x < W - 1; ++x)
-                o[x] += k0 * r[x - 1] + k1 * r[x] + k2 * r[x + 1];
-            o[W - 1] += k0 * r[W - 2] + k1 * r[W - 1];
+        const T* __restrict a = y > 0 ? in + (y - 1) * W : zeros;
+        const T* __restrict b = in + y * W;
+        const T* __restrict c = y + 1 < H ? in + (y + 1) * W : zeros;
+        T* __restrict o = out + y * W;
+        if (W == 1) {
+            o[0] = bias + k01 * a[0] + k11 * b[0] + k21 * c[0];
+            continue;
         }
+        o[0] = bias + (k01 * a[0] + k02 * a[1]) + (k11 * b[0] + k12 * b[1]) +
+               (k21 * c[0] + k22 * c[1]);
+        for (int64_t x = 1; x < W - 1; ++x)
+            o[x] = bias + (k00 * a[x - 1] + k01 * a[x] + k02 * a[x + 1]) +
+                   (k10 * b[x - 1] + k11 * b[x] + k12 * b[x + 1]) +
+                   (k20 * c[x - 1] + k21 * c[x] + k22 * c[x + 1]);
+        o[W - 1] = bias + (k00 * a[W - 2] + k01 * a[W - 1]) + (k10 * b[W - 2] + k11 * b[W - 1]) +
+                   (k20 * c[W - 2] + k21 * c[W - 1]);
     }
 }
 
@@ -119,10 +122,12 @@ void depthwiseImpl(const at::Tensor& x, at::Tensor& y, const at::Tensor& w, cons
     T* yp = y.data_ptr<T>();
     const T* wp = w.data_ptr<T>();
     const T* bp = b.defined() ? b.data_ptr<T>() : nullptr;
+    const std::vector<T> zeros(size_t(W), T(0));
     at::parallel_for(0, N * C, 1, [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
             const int64_t c = i % C;
-            dwPlane<T>(xp + i * H * W, yp + i * H * W, wp + c * 9, bp ? bp[c] : T(0), H, W);
+            dwPlane<T>(xp + i * H * W, yp + i * H * W, wp + c * 9, bp ? bp[c] : T(0), H, W,
+                       zeros.data());
         }
     });
 }

@@ -99,9 +99,14 @@ struct ClipBuffer {
     size_t size() const { return size_t(T) * 3 * size_t(H) * size_t(W); }
 };
 
+// What a run returns besides the fused clip: stage taps and the restored frames.
 struct TapRequest {
     bool enabled = false;
     std::vector<std::string> names; // empty = all; exact names or prefixes ending in '/'
+    // Fill ClipResult::ir / vi. false skips the modality unmixing and the two restoration
+    // decoders (~20 % of a CPU clip) and leaves ir / vi empty (T = 0); the fused clip is the
+    // same either way. With taps enabled they are always computed.
+    bool restored = true;
 };
 
 struct Tap {
@@ -112,6 +117,7 @@ struct Tap {
 
 struct ClipResult {
     ClipBuffer fusion, ir, vi; // fused, restored IR, restored visible; each in (0, 1)
+                               // (ir, vi empty when TapRequest::restored is false)
     std::vector<Tap> taps;
 };
 

@@ -273,6 +273,7 @@ ClipResult VideoFusionEngine::runOnThisThread(const ClipBuffer& ir, const ClipBu
     net::ForwardOptions fo;
     fo.fast = d.path == ComputePath::Fast;
     fo.taps = tapReq.enabled ? &sink : nullptr;
+    fo.restored = tapReq.restored;
     if (cancel) fo.checkpoint = [cancel] { cancel->check(); };
     if (cancel) cancel->check();
 
@@ -309,8 +310,8 @@ ClipResult VideoFusionEngine::runOnThisThread(const ClipBuffer& ir, const ClipBu
     };
     ClipResult r;
     r.fusion = toBuffer(out.fusion);
-    r.ir = toBuffer(out.ir);
-    r.vi = toBuffer(out.vi);
+    if (out.ir.defined()) r.ir = toBuffer(out.ir);
+    if (out.vi.defined()) r.vi = toBuffer(out.vi);
     r.taps = std::move(sink.taps);
     return r;
 }

@@ -891,6 +891,16 @@ ForwardOutput VideoFusionNetImpl::forward(const Tensor& x_ir, const Tensor& x_vi
     ff1 = fromBT(c1);
     top("co_attention_1", ff1, [&] { return c1; });
     step();
+    auto finish = [&](Tensor y) {
+        y = y.reshape({B, T, 3, H, W});
+        if (useFast(fast, y)) return y.tanh_().add_(1).mul_(0.5);
+        return (at::tanh(y) + 1) / 2;
+    };
+    if (!opt.restored && !taps) {
+        // Fused output only: unmixing and the restoration decoders do not feed it.
+        Tensor fu = decoder_fusion->forward(ff1, fast);
+        return ForwardOutput{finish(fu), Tensor(), Tensor()};
+    }
     auto [r_ir, r_vi] = decomposition->forward(ff1, taps, T);
     if (taps) {
         tapPut(taps, "module/decomposition.0",
@@ -916,11 +926,6 @@ ForwardOutput VideoFusionNetImpl::forward(const Tensor& x_ir, const Tensor& x_vi
            [&] {
                return at::tanh(vi.reshape({B, T, 3, H, W}));
            });
-    auto finish = [&](Tensor y) {
-        y = y.reshape({B, T, 3, H, W});
-        if (useFast(fast, y)) return y.tanh_().add_(1).mul_(0.5);
-        return (at::tanh(y) + 1) / 2;
-    };
     return ForwardOutput{finish(fu), finish(ir), finish(vi)};
 }
 

@@ -55,12 +55,17 @@ public:
 struct ForwardOptions {
     bool fast = false;
     TapSink* taps = nullptr; // null = taps off (free)
+    // Compute the restored IR and visible outputs (modality unmixing and the two restoration
+    // decoders, ~20 % of a clip on the CPU). false: ForwardOutput::ir / vi stay undefined; the
+    // fused output is the same (those branches do not feed it). Ignored (computed) when taps
+    // are on, since taps may look inside them.
+    bool restored = true;
     // Called between stages; may throw (e.g. vf::Error(Cancelled)).
     std::function<void()> checkpoint;
 };
 
 struct ForwardOutput {
-    at::Tensor fusion, ir, vi; // (B, T, 3, H, W) in (0, 1)
+    at::Tensor fusion, ir, vi; // (B, T, 3, H, W) in (0, 1); ir, vi undefined without `restored`
 };
 
 // Restormer LayerNorm over channels of a (N, C, H, W) tensor: child `body` holding

@@ -314,9 +314,12 @@ private Q_SLOTS:
         }
         MemoryPairSequence seq(ir, vi);
         TaggingModel model;
+        std::vector<bool> restoredAsked; // what the runner asked of the model per clip
         ClipRunner runner([&](const vf::model::ClipBuffer& a, const vf::model::ClipBuffer& b,
-                              const vf::model::TapRequest&,
-                              const vf::CancelToken*) { return model(a, b); });
+                              const vf::model::TapRequest& req, const vf::CancelToken*) {
+            restoredAsked.push_back(req.restored);
+            return model(a, b);
+        });
         ClipRunnerOptions o;
         o.stretch = Stretch::Clamp;
         o.wantRestored = true;
@@ -336,6 +339,14 @@ private Q_SLOTS:
         QCOMPARE(order, std::vector<int>({0, 1, 2, 3, 4, 5, 6, 7, 8}));
         // frames 0,1: clip 0, t=0,1; frames 2..8: clip 1 (tag 16), t = 0..6
         QCOMPARE(value, std::vector<int>({0, 1, 16, 17, 18, 19, 20, 21, 22}));
+        QCOMPARE(restoredAsked, std::vector<bool>({true, true}));
+        // Without restored frames wanted the model is asked for the fused clip only, and the
+        // frames carry no restored images.
+        restoredAsked.clear();
+        o.wantRestored = false;
+        runner.run(seq, o, [&](const FusedFrame& f) { QVERIFY(f.restoredIr.empty()); });
+        QCOMPARE(restoredAsked, std::vector<bool>({false, false}));
+        o.wantRestored = true;
 
         // start/count select a span; a single frame is run as a 2-frame clip.
         TaggingModel m2;

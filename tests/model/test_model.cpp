@@ -426,6 +426,32 @@ private Q_SLOTS:
         QCOMPARE(int(sel.taps.size()), 2 * 3 + 1);
     }
 
+    // Fused output only (TapRequest::restored = false): the restoration branches are skipped,
+    // the fused clip is bit for bit the full forward's; with taps on they are computed anyway.
+    void fusedOnlySkipsRestoredOutputs() {
+        auto io = loadTensorDict(fixtures() / "vf16_t5_io.pt");
+        auto eng = VideoFusionEngine::load(fixtures() / "vf16_weights.pth");
+        auto ir = toClip(io.at("x_ir")), vi = toClip(io.at("x_vi"));
+        auto full = eng->run(ir, vi);
+        QCOMPARE(full.ir.T, 5);
+        TapRequest fusedOnly;
+        fusedOnly.restored = false;
+        auto fo = eng->run(ir, vi, fusedOnly);
+        QVERIFY(fo.fusion.data == full.fusion.data);
+        QCOMPARE(fo.ir.T, 0);
+        QVERIFY(fo.ir.data.empty() && fo.vi.data.empty());
+        QVERIFY(maxAbsDiff(fromClip(fo.fusion), io.at("fusion")) <= 1e-5);
+        auto async = eng->submit(ir, vi, fusedOnly).get();
+        QVERIFY(maxAbsDiff(fromClip(async.fusion), io.at("fusion")) <= 1e-5);
+        QVERIFY(async.vi.data.empty());
+        fusedOnly.enabled = true;
+        fusedOnly.names = {"unmix/ir/channel"};
+        auto tapped = eng->run(ir, vi, fusedOnly);
+        QCOMPARE(int(tapped.taps.size()), 1);
+        QVERIFY(tapped.ir.data == full.ir.data);
+        QVERIFY(tapped.vi.data == full.vi.data);
+    }
+
     // Engine: padding to a multiple of 4 and argument errors.
     void engineChecksInputs() {
         auto eng = VideoFusionEngine::load(fixtures() / "vf16_weights.pth");
