@@ -355,8 +355,8 @@ DownsampleImpl::DownsampleImpl(int64_t nf) {
     body = register_module("body", seq);
 }
 
-Tensor DownsampleImpl::forward(const Tensor& x) {
-    return at::pixel_unshuffle(conv(x), 2);
+Tensor DownsampleImpl::forward(const Tensor& x, bool fast) {
+    return at::pixel_unshuffle(c3x3(conv, x, fast), 2);
 }
 
 UpsampleImpl::UpsampleImpl(int64_t nf) {
@@ -368,10 +368,10 @@ UpsampleImpl::UpsampleImpl(int64_t nf) {
     body = register_module("body", seq);
 }
 
-Tensor UpsampleImpl::forward(const Tensor& x) {
-    Tensor y = c0(x);
+Tensor UpsampleImpl::forward(const Tensor& x, bool fast) {
+    Tensor y = c3x3(c0, x, fast);
     y = at::upsample_bilinear2d(y, {y.size(2) * 2, y.size(3) * 2}, /*align_corners=*/true);
-    return c2(y);
+    return c3x3(c2, y, fast);
 }
 
 ChannelAttentionImpl::ChannelAttentionImpl(int64_t c) {
@@ -811,9 +811,9 @@ ForwardOutput VideoFusionNetImpl::forward(const Tensor& x_ir, const Tensor& x_vi
     step();
 
     // ---- scale 2
-    Tensor f_ir2 = down_ir_1->forward(f_ir1);
+    Tensor f_ir2 = down_ir_1->forward(f_ir1, fast);
     top("down_ir_1", f_ir2, asFrames(f_ir2));
-    Tensor f_vi2 = down_vi_1->forward(f_vi1);
+    Tensor f_vi2 = down_vi_1->forward(f_vi1, fast);
     top("down_vi_1", f_vi2, asFrames(f_vi2));
     f_ir2 = conv3d(conv3d_ir_2, f_ir2);
     top("conv3d_ir_2", f_ir2, [&] { return to5(f_ir2); });
@@ -842,9 +842,9 @@ ForwardOutput VideoFusionNetImpl::forward(const Tensor& x_ir, const Tensor& x_vi
     step();
 
     // ---- scale 3 (takes the enhanced scale-2 features)
-    Tensor f_ir3 = down_ir_2->forward(e_ir2);
+    Tensor f_ir3 = down_ir_2->forward(e_ir2, fast);
     top("down_ir_2", f_ir3, asFrames(f_ir3));
-    Tensor f_vi3 = down_vi_2->forward(e_vi2);
+    Tensor f_vi3 = down_vi_2->forward(e_vi2, fast);
     top("down_vi_2", f_vi3, asFrames(f_vi3));
     f_ir3 = conv3d(conv3d_ir_3, f_ir3);
     top("conv3d_ir_3", f_ir3, [&] { return to5(f_ir3); });
@@ -877,14 +877,14 @@ ForwardOutput VideoFusionNetImpl::forward(const Tensor& x_ir, const Tensor& x_vi
     step();
 
     // ---- decoder
-    Tensor u2 = up2->forward(ff3);
+    Tensor u2 = up2->forward(ff3, fast);
     top("up2", u2, asFrames(u2));
     ff2 = useFast(fast, u2) ? u2.add_(ff2) : u2 + ff2;
     Tensor c2 = co_attention_2->forward(toBT(ff2), fast, taps, "2");
     ff2 = fromBT(c2);
     top("co_attention_2", ff2, [&] { return c2; });
     step();
-    Tensor u1 = up1->forward(ff2);
+    Tensor u1 = up1->forward(ff2, fast);
     top("up1", u1, asFrames(u1));
     ff1 = useFast(fast, u1) ? u1.add_(ff1) : u1 + ff1;
     Tensor c1 = co_attention_1->forward(toBT(ff1), fast, taps, "1");

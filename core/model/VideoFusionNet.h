@@ -182,7 +182,7 @@ TORCH_MODULE(Conv3DModule);
 
 struct DownsampleImpl : torch::nn::Module {
     explicit DownsampleImpl(int64_t nf);
-    at::Tensor forward(const at::Tensor& x);
+    at::Tensor forward(const at::Tensor& x, bool fast = false);
     std::shared_ptr<torch::nn::Module> body;
     torch::nn::Conv2d conv{nullptr};
 };
@@ -190,7 +190,7 @@ TORCH_MODULE(Downsample);
 
 struct UpsampleImpl : torch::nn::Module {
     explicit UpsampleImpl(int64_t nf);
-    at::Tensor forward(const at::Tensor& x);
+    at::Tensor forward(const at::Tensor& x, bool fast = false);
     std::shared_ptr<torch::nn::Module> body;
     torch::nn::Conv2d c0{nullptr}, c2{nullptr};
 };
