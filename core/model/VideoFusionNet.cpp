@@ -549,15 +549,27 @@ Tensor StackedCoAttentionImpl::forward(const Tensor& xIn, bool fast, TapSink* ta
             Tensor flat = x.reshape({B * T, C, H, W});
             Tensor ln = blk->norm1->forward(flat, true);
             Tensor q = dw(at_->q_dwconv, pw(at_->q, ln, true), true).contiguous();
-            Tensor kvp = dw(at_->kv_dwconv_prev, pw(at_->kv_prev, ln, true), true).contiguous();
-            Tensor kvn = dw(at_->kv_dwconv_next, pw(at_->kv_next, ln, true), true).contiguous();
+            // Frames 0 .. T-2 of every clip are someone's previous frame, 1 .. T-1 someone's
+            // next one: kv_prev / kv_next only on those (T - 1 frames per clip, not T).
+            auto frames = [&](int64_t first) {
+                if (B == 1) return ln.narrow(0, first, T - 1);
+                std::vector<Tensor> parts;
+                for (int64_t b = 0; b < B; ++b)
+                    parts.push_back(ln.narrow(0, b * T + first, T - 1));
+                return at::cat(parts);
+            };
+            Tensor kvp =
+                dw(at_->kv_dwconv_prev, pw(at_->kv_prev, frames(0), true), true).contiguous();
+            Tensor kvn =
+                dw(at_->kv_dwconv_next, pw(at_->kv_next, frames(1), true), true).contiguous();
             Tensor out = at::empty({B * T, C, H, W}, q.options());
             std::vector<Tensor> ap, an, ac;
             for (int64_t b = 0; b < B; ++b)
                 for (int64_t t = 0; t < T; ++t) {
                     const int64_t n = b * T + t;
-                    const int64_t np = b * T + std::max<int64_t>(t - 1, 0);
-                    const int64_t nn = b * T + std::min<int64_t>(t + 1, T - 1);
+                    // frame t - 1 (t = 0: t) in kvp, frame t + 1 (t = T - 1: t) in kvn
+                    const int64_t np = b * (T - 1) + std::max<int64_t>(t - 1, 0);
+                    const int64_t nn = b * (T - 1) + std::min<int64_t>(t, T - 2);
                     Tensor qf = q[n].view({h, c, HW});
                     Tensor fp = kvp[np].view({2, h, c, HW});
                     Tensor fn = kvn[nn].view({2, h, c, HW});

@@ -367,6 +367,19 @@ private Q_SLOTS:
         QVERIFY(maxAbsDiff(a.fusion, b.fusion) < 1e-12);
         QVERIFY(maxAbsDiff(a.ir, b.ir) < 1e-12);
         QVERIFY(maxAbsDiff(a.vi, b.vi) < 1e-12);
+        // A batch of two clips (the second one reversed in time): the fast path gathers the
+        // neighbour frames of each clip separately; each clip equals its single run.
+        auto two = [&](const at::Tensor& x) {
+            at::Tensor d = x.to(at::kDouble);
+            return at::cat({d, d.flip({1})});
+        };
+        auto fb = netw->forward(two(io.at("x_ir")), two(io.at("x_vi")), fast);
+        auto rb = netw->forward(two(io.at("x_ir")), two(io.at("x_vi")), ref);
+        QVERIFY(maxAbsDiff(fb.fusion, rb.fusion) < 1e-12);
+        QVERIFY(maxAbsDiff(fb.fusion.narrow(0, 0, 1), a.fusion) < 1e-12);
+        auto rev = netw->forward(io.at("x_ir").to(at::kDouble).flip({1}),
+                                 io.at("x_vi").to(at::kDouble).flip({1}), ref);
+        QVERIFY(maxAbsDiff(fb.fusion.narrow(0, 1, 1), rev.fusion) < 1e-12);
     }
 
     // Taps on or off: identical outputs (bit for bit), and tap contents are sane.
