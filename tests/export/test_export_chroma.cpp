@@ -257,6 +257,17 @@ private Q_SLOTS:
         QCOMPARE(QString::fromLatin1(vf::io::chromaName(vf::io::ChromaSampling::Yuv444)),
                  QStringLiteral("4:4:4"));
         QVERIFY_THROWS_EXCEPTION(vf::Error, vf::io::chromaFromName("422"));
+
+        // The comparison exporter keeps an odd size except for H.264 4:2:0, which rounds down.
+        ComparisonExportRequest req;
+        req.size = QSize(801, 521);
+        req.format = ExportFormat::H264Mp4;
+        req.chroma = vf::io::ChromaSampling::Yuv444;
+        QCOMPARE(comparisonOutputSize(req), QSize(801, 521));
+        req.chroma = vf::io::ChromaSampling::Yuv420;
+        QCOMPARE(comparisonOutputSize(req), QSize(800, 520));
+        req.format = ExportFormat::Ffv1Mkv;
+        QCOMPARE(comparisonOutputSize(req), QSize(801, 521));
     }
 };
 

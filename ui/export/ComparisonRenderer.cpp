@@ -299,8 +299,8 @@ QSize sourceResolutionSize(const ComparisonLayout& L) {
     }
     double h = L.viewSize.height() * f;
     if (L.plot) h /= (1.0 - L.plotFraction);
-    auto even = [](double v) { return std::max(2, int(std::lround(v / 2.0)) * 2); };
-    return {even(L.viewSize.width() * f), even(h)};
+    auto whole = [](double v) { return std::max(2, int(std::lround(v))); };
+    return {whole(L.viewSize.width() * f), whole(h)};
 }
 
 QImage renderComparisonFrame(const ComparisonLayout& L, const ComparisonFrame& frame, QSize size) {

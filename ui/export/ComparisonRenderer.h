@@ -108,7 +108,8 @@ ComparisonLayout captureLayout(const Viewer& viewer, const Workspace& ws,
                                std::shared_ptr<const vf::annotate::Document> document = {});
 
 // The output size at which every pane shows the pair at its source resolution (1:1 with the
-// current fit), plus the plot strip when enabled; even width and height (H.264 needs them).
+// current fit), plus the plot strip when enabled, in whole pixels (at least 2x2).
+// comparisonOutputSize() makes it even where the encoder needs that (H.264 4:2:0).
 QSize sourceResolutionSize(const ComparisonLayout& layout);
 
 // Renders one frame of the layout at `size` (Format_RGB32). Any thread.

@@ -395,7 +395,9 @@ vf::io::ClipWriterOptions comparisonClipOptions(const ComparisonExportRequest& r
 
 QSize comparisonOutputSize(const ComparisonExportRequest& req) {
     QSize s = req.size.isEmpty() ? sourceResolutionSize(req.layout) : req.size;
-    if (req.format == ExportFormat::H264Mp4)
+    // 4:2:0 has one chroma sample per 2x2 pixels: x264 needs even sizes; 4:4:4, FFV1 and PNG
+    // keep the exact size.
+    if (req.format == ExportFormat::H264Mp4 && req.chroma == vf::io::ChromaSampling::Yuv420)
         s = QSize(std::max(2, s.width() / 2 * 2), std::max(2, s.height() / 2 * 2));
     return s;
 }

@@ -75,6 +75,8 @@ struct ComparisonExportRequest {
 // caller's).
 vf::io::ClipWriterOptions comparisonClipOptions(const ComparisonExportRequest& req);
 // The output size the request produces (size, or the source resolution; even for H.264).
+// The size the comparison video is written at: req.size, or the source resolution when it is
+// empty; rounded down to even numbers for H.264 4:2:0 only.
 QSize comparisonOutputSize(const ComparisonExportRequest& req);
 // Starts a comparison-video export; returns the submitted job. Throws vf::Error.
 Job* startComparisonExport(JobManager& jobs, const Workspace& ws,
