@@ -414,6 +414,61 @@ at::Tensor depthwise3x3(const at::Tensor& xIn, const at::Tensor& w, const at::Te
     return y;
 }
 
+namespace {
+template <typename T>
+VF_CLONES void temporalSum3Plane(const T* __restrict mid, const T* __restrict before,
+                                 const T* __restrict after, T* __restrict out, T bias, T slope,
+                                 bool act, int64_t n) {
+    // before / after may be null (first / last frame): zero padding in time
+    if (before && after)
+        for (int64_t i = 0; i < n; ++i)
+            out[i] = mid[i] + before[i] + after[i] + bias;
+    else if (before)
+        for (int64_t i = 0; i < n; ++i)
+            out[i] = mid[i] + before[i] + bias;
+    else if (after)
+        for (int64_t i = 0; i < n; ++i)
+            out[i] = mid[i] + after[i] + bias;
+    else
+        for (int64_t i = 0; i < n; ++i)
+            out[i] = mid[i] + bias;
+    if (act)
+        for (int64_t i = 0; i < n; ++i)
+            out[i] = out[i] < T(0) ? out[i] * slope : out[i];
+}
+
+template <typename T>
+void temporalSum3Impl(const at::Tensor& y, at::Tensor& out, const T* bias, double slope) {
+    const int64_t B = y.size(0), T_ = y.size(1), O = y.size(3), plane = y.size(4) * y.size(5);
+    const T* yp = y.data_ptr<T>();
+    T* op = out.data_ptr<T>();
+    auto slice = [&](int64_t b, int64_t t, int64_t k, int64_t o) {
+        return yp + (((b * T_ + t) * 3 + k) * O + o) * plane;
+    };
+    at::parallel_for(0, B * T_ * O, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+            const int64_t o = i % O, t = (i / O) % T_, b = i / (O * T_);
+            temporalSum3Plane<T>(slice(b, t, 1, o), t > 0 ? slice(b, t - 1, 0, o) : nullptr,
+                                 t + 1 < T_ ? slice(b, t + 1, 2, o) : nullptr, op + i * plane,
+                                 bias ? bias[o] : T(0), T(slope), slope >= 0, plane);
+        }
+    });
+}
+} // namespace
+
+at::Tensor temporalSum3(const at::Tensor& yIn, const at::Tensor& b, double slope) {
+    at::Tensor y = yIn.contiguous();
+    TORCH_CHECK(y.dim() == 6 && y.size(2) == 3, "temporalSum3: expected (B, T, 3, O, H, W)");
+    at::Tensor out =
+        at::empty({y.size(0), y.size(1), y.size(3), y.size(4), y.size(5)}, y.options());
+    at::Tensor bx = b.defined() ? b.to(y.scalar_type()).contiguous() : at::Tensor();
+    if (y.scalar_type() == at::kDouble)
+        temporalSum3Impl<double>(y, out, bx.defined() ? bx.data_ptr<double>() : nullptr, slope);
+    else
+        temporalSum3Impl<float>(y, out, bx.defined() ? bx.data_ptr<float>() : nullptr, slope);
+    return out;
+}
+
 at::Tensor geluGate(const at::Tensor& yIn) {
     at::Tensor y = yIn.contiguous();
     TORCH_CHECK(y.dim() == 4 && y.size(1) % 2 == 0, "geluGate: expected (N, 2h, H, W)");

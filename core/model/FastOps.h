@@ -38,6 +38,13 @@ at::Tensor conv1x1(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b
 at::Tensor conv3x3(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
                    double slope = -1.0, int tile = 4);
 
+// Conv3d (3x3x3, zero padding in time) from the three temporal slices of a 2D convolution:
+// y (B, T, 3, O, H, W) holds, for every frame, the 2D convolutions with the kernel's time
+// slices 0, 1, 2; out[b, t] = y[b, t, 1] + y[b, t - 1, 0] + y[b, t + 1, 2] (missing frames
+// are zeros) + bias, then LeakyReLU(slope) if slope >= 0. One pass; returns (B, T, O, H, W).
+// bias may be undefined.
+at::Tensor temporalSum3(const at::Tensor& y, const at::Tensor& bias, double slope = -1.0);
+
 // Which of the kernels above the fast path uses (process-wide; for A/B benchmarks in one
 // process - bench_model's --ab - and for diagnosis). Defaults: all on, F(4,3).
 struct KernelOptions {

@@ -321,7 +321,11 @@ namespace {
 // A 3x3x3 Conv3d with zero padding in time, on (B*T, C, H, W) frames: one 2D convolution
 // with the three temporal kernel slices stacked on the output channels, then
 // out[t] = bias + Y1[t] + Y0[t-1] + Y2[t+1] (missing neighbours = zero padding).
-Tensor conv3dFrames(const Tensor& x, const torch::nn::Conv3d& conv, int64_t T) {
+// Conv3d (3x3x3, padding 1) of frames (B*T, C, H, W) as one 2D convolution with the three
+// time slices of the kernel stacked on the output channels, then the shifted sum over time
+// (with bias and optional LeakyReLU in the same pass).
+Tensor conv3dFrames(const Tensor& x, const torch::nn::Conv3d& conv, int64_t T,
+                    double slope = -1.0) {
     const Tensor& w = conv->weight; // (O, C, 3, 3, 3)
     const auto O = w.size(0), C = w.size(1);
     const auto BT = x.size(0), H = x.size(2), W = x.size(3), B = BT / T;
@@ -330,20 +334,21 @@ Tensor conv3dFrames(const Tensor& x, const torch::nn::Conv3d& conv, int64_t T) {
                     ? fast::conv3x3(x, w2, {}, -1.0, fast::kernelOptions().winogradTile)
                     : at::conv2d(x, w2, {}, 1, 1))
                    .view({B, T, 3, O, H, W});
+    if (fast::supported(y)) return fast::temporalSum3(y, conv->bias, slope).view({BT, O, H, W});
     Tensor out = y.select(2, 1).clone(at::MemoryFormat::Contiguous); // (B, T, O, H, W)
     if (T > 1) {
         out.narrow(1, 1, T - 1).add_(y.select(2, 0).narrow(1, 0, T - 1));
         out.narrow(1, 0, T - 1).add_(y.select(2, 2).narrow(1, 1, T - 1));
     }
     if (conv->bias.defined()) out.add_(conv->bias.to(x.scalar_type()).view({1, 1, O, 1, 1}));
-    return out.view({BT, O, H, W});
+    out = out.view({BT, O, H, W});
+    return slope >= 0 ? at::leaky_relu(out, slope) : out;
 }
 } // namespace
 
 Tensor Conv3DModuleImpl::forward(const Tensor& x, bool fast, int64_t T) {
     if (fast) {
-        Tensor y = lrelu(conv3dFrames(x, c0, T), 0.2, fast::supported(x));
-        return conv3dFrames(y, c2, T);
+        return conv3dFrames(conv3dFrames(x, c0, T, 0.2), c2, T);
     }
     return c2(at::leaky_relu(c0(x), 0.2));
 }

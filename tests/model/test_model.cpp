@@ -317,6 +317,34 @@ private Q_SLOTS:
                 }
     }
 
+    void temporalSumMatchesShiftedAdds() {
+        // Conv3d's sum over the kernel's time slices with zero padding in time: out[t] =
+        // y[t][1] + y[t-1][0] + y[t+1][2] + bias, LeakyReLU optional; T = 1 keeps the middle.
+        torch::NoGradGuard ng;
+        at::manual_seed(5);
+        for (int64_t T : {1, 2, 4})
+            for (auto dt : {at::kDouble, at::kFloat})
+                for (bool bias : {true, false})
+                    for (double slope : {-1.0, 0.2}) {
+                        auto o = at::TensorOptions().dtype(dt);
+                        at::Tensor y = at::randn({2, T, 3, 5, 6, 7}, o);
+                        at::Tensor b = bias ? at::randn({5}, o) : at::Tensor();
+                        at::Tensor want = y.select(2, 1).clone();
+                        for (int64_t t = 0; t < T; ++t) {
+                            if (t > 0) want.select(1, t).add_(y.select(1, t - 1).select(1, 0));
+                            if (t + 1 < T) want.select(1, t).add_(y.select(1, t + 1).select(1, 2));
+                        }
+                        if (bias) want.add_(b.view({1, 1, 5, 1, 1}));
+                        if (slope >= 0) want = at::leaky_relu(want, slope);
+                        at::Tensor got = fast::temporalSum3(y, b, slope);
+                        QCOMPARE(got.sizes().vec(), want.sizes().vec());
+                        const double tol = dt == at::kDouble ? 1e-14 : 1e-6;
+                        QVERIFY2((got - want).abs().max().item<double>() <= tol,
+                                 qPrintable(
+                                     QString("T %1 bias %2 slope %3").arg(T).arg(bias).arg(slope)));
+                    }
+    }
+
     void geluGateMatchesExactGelu() {
         // The fused gated GELU against at::gelu (exact erf) in double on values from -40 to
         // 40 plus special ones. float: A&S 7.1.26 erf, |erf error| <= 1.5e-7, so
