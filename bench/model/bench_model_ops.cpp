@@ -124,5 +124,42 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
     }
     std::printf("total CPU: at::conv2d %.2f s, fast %.2f s\n", totRef, totFast);
+    // Conv3d 3x3x3 of a clip of N frames: the sum over the kernel's time slices in the
+    // Winograd domain (conv3x3x3Frames) against a 2D Winograd convolution with 3 O outputs plus
+    // the shifted sum (temporalSum3); runs interleaved, best of reps each.
+    struct Shape3 {
+        const char* what;
+        int64_t C, O, H, W;
+    };
+    const Shape3 shapes3[] = {{"conv3d_1 second conv", 32, 32, H1, W1},
+                              {"conv3d_2", 64, 64, H1 / 2, W1 / 2},
+                              {"conv3d_3", 128, 128, H1 / 4, W1 / 4}};
+    if (only < 0)
+        for (const auto& s : shapes3) {
+            at::Tensor x = at::randn({N, s.C, s.H, s.W});
+            at::Tensor w = at::randn({s.O, s.C, 3, 3, 3}) / std::sqrt(27.0 * s.C);
+            at::Tensor b = at::randn({s.O});
+            at::Tensor w2 = w.permute({2, 0, 1, 3, 4}).reshape({3 * s.O, s.C, 3, 3}).contiguous();
+            at::Tensor y1, y2;
+            double best1 = 1e300, best2 = 1e300;
+            for (int r = 0; r <= reps; ++r) {
+                auto t0 = std::chrono::steady_clock::now();
+                y1 = vf::model::fast::temporalSum3(
+                    vf::model::fast::conv3x3(x, w2, {}).view({1, N, 3, s.O, s.H, s.W}), b, 0.2);
+                auto t1 = std::chrono::steady_clock::now();
+                y2 = vf::model::fast::conv3x3x3Frames(x, w, b, N, 0.2);
+                auto t2 = std::chrono::steady_clock::now();
+                if (r == 0) continue; // warm-up
+                best1 = std::min(best1, std::chrono::duration<double>(t1 - t0).count());
+                best2 = std::min(best2, std::chrono::duration<double>(t2 - t1).count());
+            }
+            const double rel =
+                (y2.view_as(y1) - y1).abs().max().item<double>() / y1.abs().max().item<double>();
+            std::printf("%-30s C %3lld O %3lld %4lldx%-4lld: 2D Winograd (3 O) + time sum %.3f s, "
+                        "Winograd-domain time sum %.3f s: x%.2f; max rel diff %.2g\n",
+                        s.what, (long long)s.C, (long long)s.O, (long long)s.W, (long long)s.H,
+                        best1, best2, best1 / best2, rel);
+            std::fflush(stdout);
+        }
     return 0;
 }

@@ -38,6 +38,13 @@ at::Tensor conv1x1(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b
 at::Tensor conv3x3(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
                    double slope = -1.0, int tile = 4);
 
+// Conv3d 3x3x3 (stride 1, zero padding 1 in time and space) of the frames of B clips of T
+// frames, x (B*T, C, H, W), weight (O, C, 3, 3, 3), optional bias (O), by Winograd F(4,3) with
+// the sum over the kernel's time slices done in the transformed domain (one output transform
+// per output channel); LeakyReLU(slope) if slope >= 0. Returns (B*T, O, H, W).
+at::Tensor conv3x3x3Frames(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t T,
+                           double slope = -1.0);
+
 // Conv3d (3x3x3, zero padding in time) from the three temporal slices of a 2D convolution:
 // y (B, T, 3, O, H, W) holds, for every frame, the 2D convolutions with the kernel's time
 // slices 0, 1, 2; out[b, t] = y[b, t, 1] + y[b, t - 1, 0] + y[b, t + 1, 2] (missing frames
@@ -50,6 +57,9 @@ at::Tensor temporalSum3(const at::Tensor& y, const at::Tensor& bias, double slop
 struct KernelOptions {
     bool gemm1x1 = true;  // false: 1x1 convolutions through at::conv2d
     int winogradTile = 4; // 4 = F(4,3), 2 = F(2,3), 0 = dense 3x3 through at::conv2d
+    // Conv3d with F(4,3): the sum over the kernel's time slices in the Winograd domain
+    // (conv3x3x3Frames); false: a 2D Winograd convolution with 3 O outputs, then temporalSum3.
+    bool winogradTime = true;
 };
 void setKernelOptions(const KernelOptions& o);
 KernelOptions kernelOptions();

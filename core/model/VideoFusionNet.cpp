@@ -330,9 +330,11 @@ Tensor conv3dFrames(const Tensor& x, const torch::nn::Conv3d& conv, int64_t T,
     const auto O = w.size(0), C = w.size(1);
     const auto BT = x.size(0), H = x.size(2), W = x.size(3), B = BT / T;
     Tensor w2 = w.permute({2, 0, 1, 3, 4}).reshape({3 * O, C, 3, 3}).to(x.scalar_type());
-    Tensor y = (fast::winogradPays(x, w2)
-                    ? fast::conv3x3(x, w2, {}, -1.0, fast::kernelOptions().winogradTile)
-                    : at::conv2d(x, w2, {}, 1, 1))
+    const bool wino = fast::winogradPays(x, w2);
+    if (wino && fast::kernelOptions().winogradTile == 4 && fast::kernelOptions().winogradTime)
+        return fast::conv3x3x3Frames(x, w, conv->bias, T, slope);
+    Tensor y = (wino ? fast::conv3x3(x, w2, {}, -1.0, fast::kernelOptions().winogradTile)
+                     : at::conv2d(x, w2, {}, 1, 1))
                    .view({B, T, 3, O, H, W});
     if (fast::supported(y)) return fast::temporalSum3(y, conv->bias, slope).view({BT, O, H, W});
     Tensor out = y.select(2, 1).clone(at::MemoryFormat::Contiguous); // (B, T, O, H, W)

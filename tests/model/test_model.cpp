@@ -317,6 +317,39 @@ private Q_SLOTS:
                 }
     }
 
+    void conv3dWinogradMatchesConv3d() {
+        // Conv3d in the Winograd domain against at::conv3d (B clips of T frames as B*T frames).
+        torch::NoGradGuard ng;
+        at::manual_seed(9);
+        struct S {
+            int64_t B, T, C, O, H, W;
+        };
+        for (const S& s : {S{1, 5, 16, 24, 13, 18}, S{2, 3, 20, 16, 9, 10}, S{1, 1, 16, 16, 8, 8},
+                           S{1, 4, 32, 16, 70, 90}})
+            for (auto dt : {at::kDouble, at::kFloat})
+                for (double slope : {-1.0, 0.2}) {
+                    auto o = at::TensorOptions().dtype(dt);
+                    at::Tensor x = at::randn({s.B, s.C, s.T, s.H, s.W}, o);
+                    at::Tensor w = at::randn({s.O, s.C, 3, 3, 3}, o) / std::sqrt(27.0 * s.C);
+                    at::Tensor b = at::randn({s.O}, o);
+                    at::Tensor want = at::conv3d(x, w, b, 1, 1); // (B, O, T, H, W)
+                    if (slope >= 0) want = at::leaky_relu(want, slope);
+                    want = want.permute({0, 2, 1, 3, 4}).reshape({s.B * s.T, s.O, s.H, s.W});
+                    at::Tensor frames =
+                        x.permute({0, 2, 1, 3, 4}).reshape({s.B * s.T, s.C, s.H, s.W});
+                    at::Tensor got = fast::conv3x3x3Frames(frames, w, b, s.T, slope);
+                    const double rel =
+                        (got - want).abs().max().item<double>() / want.abs().max().item<double>();
+                    const double tol = dt == at::kDouble ? 1e-12 : 2e-5;
+                    QVERIFY2(rel <= tol, qPrintable(QString("B %1 T %2 %3x%4: rel %5")
+                                                        .arg(s.B)
+                                                        .arg(s.T)
+                                                        .arg(s.W)
+                                                        .arg(s.H)
+                                                        .arg(rel)));
+                }
+    }
+
     void temporalSumMatchesShiftedAdds() {
         // Conv3d's sum over the kernel's time slices with zero padding in time: out[t] =
         // y[t][1] + y[t-1][0] + y[t+1][2] + bias, LeakyReLU optional; T = 1 keeps the middle.
