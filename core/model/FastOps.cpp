@@ -334,6 +334,39 @@ VF_CLONES void winoOut(T* __restrict Mt, T* __restrict y, T* __restrict buf, int
 // Values of V and M per block of tiles (4 MB of floats): keeps a block in L2/L3.
 constexpr int64_t kWinoBudget = int64_t(1) << 20;
 
+// The tiles p0 .. p0 + np - 1 (p = (n tH + ty) tW + tx) as runs with the same (n, ty):
+// fn(n, ty, tx0, len, offset from p0).
+template <typename Fn>
+void forEachTileRun(int64_t p0, int64_t np, int64_t tH, int64_t tW, Fn&& fn) {
+    for (int64_t p = p0; p < p0 + np;) {
+        const int64_t n = p / (tH * tW), r = p % (tH * tW), ty = r / tW, tx0 = r % tW;
+        const int64_t len = std::min(tW - tx0, p0 + np - p);
+        fn(n, ty, tx0, len, p - p0);
+        p += len;
+    }
+}
+
+// Scratch values winoIn / winoOut need for runs of up to runMax tiles.
+template <int M> size_t winoScratchLen(int64_t runMax) {
+    constexpr int A = Wino<M>::A;
+    return size_t(std::max(A * (M * runMax + 2), (M * M + A * M) * runMax));
+}
+
+// A block's GEMM operands and the transforms' helpers. Mb starts at zero: the GEMMs accumulate
+// into it (beta = 1) and winoOut sets what it read back to zero (OpenBLAS clears C with a
+// slow scalar pass when beta = 0: 7 % of a clip's time, perf).
+template <typename T, int M> struct WinoBuffers {
+    at::Tensor Vb, Mb;
+    size_t scratchLen;    // per transform call
+    std::vector<T> zeros; // one image row of zeros (rows outside the image)
+    WinoBuffers(int64_t vValues, int64_t mValues, int64_t runMax, int64_t W,
+                const at::TensorOptions& o)
+        : Vb(at::empty({vValues}, o)), Mb(at::zeros({mValues}, o)),
+          scratchLen(winoScratchLen<M>(runMax)), zeros(size_t(W), T(0)) {}
+    T* v() { return Vb.data_ptr<T>(); }
+    T* m() { return Mb.data_ptr<T>(); }
+};
+
 template <typename T, int M>
 void winogradImpl(const at::Tensor& x, at::Tensor& y, const T* w, const T* bias, double slope) {
     constexpr int A = Wino<M>::A, K = A * A;
@@ -352,42 +385,28 @@ void winogradImpl(const at::Tensor& x, at::Tensor& y, const T* w, const T* bias,
     // Blocks one after the other: the transforms are split over channels with
     // at::parallel_for, the GEMMs run outside any parallel region (OpenBLAS, torch's thread
     // count). Calling BLAS from inside at::parallel_for was 6x slower at 2 threads here.
-    at::Tensor Vb = at::empty({K * C * Pb}, x.options());
-    // M is accumulated into (beta = 1) and kept zero between blocks by winoOut: OpenBLAS
-    // clears C with a slow scalar pass when beta = 0 (7 % of a clip's time, perf).
-    at::Tensor Mb = at::zeros({K * O * Pb}, x.options());
-    const int64_t runMax = std::min(tW, Pb);
-    const size_t scratchLen = size_t(std::max(A * (M * runMax + 2), (M * M + A * M) * runMax));
-    std::vector<T> zeros(size_t(W), T(0));
+    WinoBuffers<T, M> buf(K * C * Pb, K * O * Pb, std::min(tW, Pb), W, x.options());
+    T* V = buf.v();
+    T* Mt = buf.m();
     for (int64_t blk = 0; blk < blocks; ++blk) {
         const int64_t p0 = blk * Pb, np = std::min(Pb, P - p0);
-        T* V = Vb.data_ptr<T>();
-        T* Mt = Mb.data_ptr<T>();
-        // The block's tiles as runs with the same (n, ty): fn(n, ty, tx0, len, offset in block).
-        auto forEachRun = [&](auto&& fn) {
-            for (int64_t p = p0; p < p0 + np;) {
-                const int64_t n = p / (tH * tW), r = p % (tH * tW), ty = r / tW, tx0 = r % tW;
-                const int64_t len = std::min(tW - tx0, p0 + np - p);
-                fn(n, ty, tx0, len, p - p0);
-                p += len;
-            }
-        };
+        auto forEachRun = [&](auto&& fn) { forEachTileRun(p0, np, tH, tW, fn); };
         at::parallel_for(0, C, 1, [&](int64_t c0, int64_t c1) {
-            std::vector<T> scratch(scratchLen);
+            std::vector<T> scratch(buf.scratchLen);
             forEachRun([&](int64_t n, int64_t ty, int64_t tx0, int64_t len, int64_t off) {
                 for (int64_t c = c0; c < c1; ++c)
-                    winoIn<T, M>(xp + (n * C + c) * H * W, zeros.data(), V + c * np + off,
+                    winoIn<T, M>(xp + (n * C + c) * H * W, buf.zeros.data(), V + c * np + off,
                                  scratch.data(), H, W, ty, tx0, len, C * np);
             });
         });
-        at::Tensor Vt = Vb.narrow(0, 0, K * C * np).view({K, C, np});
-        at::Tensor Mv = Mb.narrow(0, 0, K * O * np).view({K, O, np});
+        at::Tensor Vt = buf.Vb.narrow(0, 0, K * C * np).view({K, C, np});
+        at::Tensor Mv = buf.Mb.narrow(0, 0, K * O * np).view({K, O, np});
         for (int64_t k = 0; k < K; ++k) {
             at::Tensor mk = Mv[k];
             at::addmm_out(mk, mk, U[k], Vt[k], /*beta=*/1, /*alpha=*/1);
         }
         at::parallel_for(0, O, 1, [&](int64_t o0, int64_t o1) {
-            std::vector<T> scratch(scratchLen);
+            std::vector<T> scratch(buf.scratchLen);
             forEachRun([&](int64_t n, int64_t ty, int64_t tx0, int64_t len, int64_t off) {
                 for (int64_t o = o0; o < o1; ++o)
                     winoOut<T, M>(Mt + o * np + off, yp + (n * O + o) * H * W, scratch.data(), H, W,
@@ -430,43 +449,39 @@ void winogradTemporalImpl(const at::Tensor& x, at::Tensor& y, const T* w, const 
     const T* xp = x.data_ptr<T>();
     T* yp = y.data_ptr<T>();
     const bool act = slope >= 0;
-    at::Tensor Vb = at::empty({N * K * C * std::min(Sb, S)}, x.options());
-    at::Tensor Mb = at::zeros({K * O * std::min(Sb, S)}, x.options());
-    const int64_t runMax = std::min(tW, Sb);
-    const size_t scratchLen = size_t(std::max(A * (M * runMax + 2), (M * M + A * M) * runMax));
-    std::vector<T> zeros(size_t(W), T(0));
+    WinoBuffers<T, M> buf(N * K * C * std::min(Sb, S), K * O * std::min(Sb, S), std::min(tW, Sb), W,
+                          x.options());
+    T* V = buf.v();
+    T* Mt = buf.m();
     for (int64_t blk = 0; blk < blocks; ++blk) {
         const int64_t s0 = blk * Sb, ns = std::min(Sb, S - s0);
-        T* V = Vb.data_ptr<T>();
-        T* Mt = Mb.data_ptr<T>();
-        // The block's tile positions as runs with the same ty: fn(ty, tx0, len, offset).
+        // The block's tile positions (within one frame) as runs with the same ty.
         auto forEachRun = [&](auto&& fn) {
-            for (int64_t s = s0; s < s0 + ns;) {
-                const int64_t ty = s / tW, tx0 = s % tW;
-                const int64_t len = std::min(tW - tx0, s0 + ns - s);
-                fn(ty, tx0, len, s - s0);
-                s += len;
-            }
+            forEachTileRun(s0, ns, tH, tW,
+                           [&](int64_t, int64_t ty, int64_t tx0, int64_t len, int64_t off) {
+                               fn(ty, tx0, len, off);
+                           });
         };
         // V element (k, n, c, u) at ((k * N + n) * C + c) * ns + u: for each k, the frames'
         // C x ns matrices one after the other.
         at::parallel_for(0, N * C, 1, [&](int64_t i0, int64_t i1) {
-            std::vector<T> scratch(scratchLen);
+            std::vector<T> scratch(buf.scratchLen);
             for (int64_t i = i0; i < i1; ++i) {
                 const int64_t n = i / C, c = i % C;
                 forEachRun([&](int64_t ty, int64_t tx0, int64_t len, int64_t off) {
-                    winoIn<T, M>(xp + (n * C + c) * H * W, zeros.data(), V + (n * C + c) * ns + off,
-                                 scratch.data(), H, W, ty, tx0, len, N * C * ns);
+                    winoIn<T, M>(xp + (n * C + c) * H * W, buf.zeros.data(),
+                                 V + (n * C + c) * ns + off, scratch.data(), H, W, ty, tx0, len,
+                                 N * C * ns);
                 });
             }
         });
         for (int64_t n = 0; n < N; ++n) {
             const int64_t t = n % T_;
-            at::Tensor Mv = Mb.narrow(0, 0, K * O * ns).view({K, O, ns});
+            at::Tensor Mv = buf.Mb.narrow(0, 0, K * O * ns).view({K, O, ns});
             // time slices kt0 .. kt1 - 1 read frames t - 1 + kt (zero padding in time)
             const int64_t kt0 = t == 0 ? 1 : 0, kt1 = t == T_ - 1 ? 2 : 3;
             const int64_t first = n - 1 + kt0; // the first input frame used
-            at::Tensor Vk = Vb.narrow(0, 0, K * N * C * ns).view({K, N * C, ns});
+            at::Tensor Vk = buf.Vb.narrow(0, 0, K * N * C * ns).view({K, N * C, ns});
             for (int64_t k = 0; k < K; ++k) {
                 at::Tensor mk = Mv[k];
                 at::addmm_out(mk, mk, Ucat[k].narrow(1, kt0 * C, (kt1 - kt0) * C),
@@ -474,7 +489,7 @@ void winogradTemporalImpl(const at::Tensor& x, at::Tensor& y, const T* w, const 
                               /*alpha=*/1);
             }
             at::parallel_for(0, O, 1, [&](int64_t o0, int64_t o1) {
-                std::vector<T> scratch(scratchLen);
+                std::vector<T> scratch(buf.scratchLen);
                 forEachRun([&](int64_t ty, int64_t tx0, int64_t len, int64_t off) {
                     for (int64_t o = o0; o < o1; ++o)
                         winoOut<T, M>(Mt + o * ns + off, yp + (n * O + o) * H * W, scratch.data(),
