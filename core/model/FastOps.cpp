@@ -427,7 +427,7 @@ void winogradTemporalImpl(const at::Tensor& x, at::Tensor& y, const T* w, const 
                           double slope) {
     constexpr int A = Wino<M>::A, K = A * A;
     const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-    const int64_t O = y.size(1), B = N / T_;
+    const int64_t O = y.size(1);
     // U[kt][k] (O x C) from the time slices of w.
     at::Tensor wk = at::from_blob(const_cast<T*>(w), {O, C, 3, 3, 3}, x.options())
                         .permute({2, 0, 1, 3, 4})
@@ -455,6 +455,8 @@ void winogradTemporalImpl(const at::Tensor& x, at::Tensor& y, const T* w, const 
     T* Mt = buf.m();
     for (int64_t blk = 0; blk < blocks; ++blk) {
         const int64_t s0 = blk * Sb, ns = std::min(Sb, S - s0);
+        at::Tensor Mv = buf.Mb.narrow(0, 0, K * O * ns).view({K, O, ns});
+        at::Tensor Vk = buf.Vb.narrow(0, 0, K * N * C * ns).view({K, N * C, ns});
         // The block's tile positions (within one frame) as runs with the same ty.
         auto forEachRun = [&](auto&& fn) {
             forEachTileRun(s0, ns, tH, tW,
@@ -477,11 +479,9 @@ void winogradTemporalImpl(const at::Tensor& x, at::Tensor& y, const T* w, const 
         });
         for (int64_t n = 0; n < N; ++n) {
             const int64_t t = n % T_;
-            at::Tensor Mv = buf.Mb.narrow(0, 0, K * O * ns).view({K, O, ns});
             // time slices kt0 .. kt1 - 1 read frames t - 1 + kt (zero padding in time)
             const int64_t kt0 = t == 0 ? 1 : 0, kt1 = t == T_ - 1 ? 2 : 3;
             const int64_t first = n - 1 + kt0; // the first input frame used
-            at::Tensor Vk = buf.Vb.narrow(0, 0, K * N * C * ns).view({K, N * C, ns});
             for (int64_t k = 0; k < K; ++k) {
                 at::Tensor mk = Mv[k];
                 at::addmm_out(mk, mk, Ucat[k].narrow(1, kt0 * C, (kt1 - kt0) * C),
@@ -499,7 +499,6 @@ void winogradTemporalImpl(const at::Tensor& x, at::Tensor& y, const T* w, const 
             });
         }
     }
-    (void)B;
 }
 } // namespace
 

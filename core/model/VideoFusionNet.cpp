@@ -318,12 +318,11 @@ Conv3DModuleImpl::Conv3DModuleImpl(int64_t in, int64_t out) {
 }
 
 namespace {
-// A 3x3x3 Conv3d with zero padding in time, on (B*T, C, H, W) frames: one 2D convolution
-// with the three temporal kernel slices stacked on the output channels, then
-// out[t] = bias + Y1[t] + Y0[t-1] + Y2[t+1] (missing neighbours = zero padding).
-// Conv3d (3x3x3, padding 1) of frames (B*T, C, H, W) as one 2D convolution with the three
-// time slices of the kernel stacked on the output channels, then the shifted sum over time
-// (with bias and optional LeakyReLU in the same pass).
+// A 3x3x3 Conv3d with zero padding in time, on (B*T, C, H, W) frames, then LeakyReLU(slope)
+// if slope >= 0. With F(4,3) Winograd: the time sum in the transformed domain
+// (fast::conv3x3x3Frames). Otherwise one 2D convolution with the three temporal kernel slices
+// stacked on the output channels, then out[t] = bias + Y1[t] + Y0[t-1] + Y2[t+1] (missing
+// neighbours = zero padding).
 Tensor conv3dFrames(const Tensor& x, const torch::nn::Conv3d& conv, int64_t T,
                     double slope = -1.0) {
     const Tensor& w = conv->weight; // (O, C, 3, 3, 3)
