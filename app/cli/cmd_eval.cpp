@@ -26,7 +26,8 @@ int runEval(const std::vector<std::string>& argv) {
         "vfstudio-cli eval --ir <video|folder> --vi <video|folder> --fused name=<video|folder> "
         "[--fused name2=...] [--ref-ir <...> --ref-vi <...>] [--restored-ir name=<...>] "
         "[--restored-vi name=<...>] [--metrics EN,MI,...] [--convention toolbox|standard|nats] "
-        "[--flow dis-fast|dis-medium|farneback] [--per-frame out.csv] [--json out.json] "
+        "[--flow dis-ultrafast|dis-fast|dis-medium|farneback] [--per-frame out.csv] [--json "
+        "out.json] "
         "[--start N --count N] [--clip N] [--roi x,y,w,h]";
     a.summary =
         "Scores fused streams against the infrared (A) and visible (B) sources and prints one row "
@@ -53,7 +54,7 @@ int runEval(const std::vector<std::string>& argv) {
                 std::nullopt, true)
         .option("metrics", "LIST", "comma-separated metric names or groups", std::string("paper"))
         .option("convention", "NAME", "toolbox, standard or nats", std::string("toolbox"))
-        .option("flow", "METHOD", "optical flow: dis-fast, dis-medium or farneback",
+        .option("flow", "METHOD", "optical flow: dis-ultrafast, dis-fast, dis-medium or farneback",
                 std::string(vm::flowMethodName(vm::FlowOptions{}.method)))
         .option("per-frame", "FILE", "write per-frame values as CSV")
         .option("json", "FILE", "write summary, per-frame values and conventions as JSON")

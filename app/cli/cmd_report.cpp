@@ -52,7 +52,7 @@ int runReport(std::vector<std::string> argv) {
                 std::nullopt, true)
         .option("metrics", "LIST", "metric names or groups", std::string("paper"))
         .option("convention", "NAME", "toolbox, standard or nats", std::string("toolbox"))
-        .option("flow", "METHOD", "dis-fast, dis-medium or farneback",
+        .option("flow", "METHOD", "dis-ultrafast, dis-fast, dis-medium or farneback",
                 std::string(vm::flowMethodName(vm::FlowOptions{}.method)))
         .option("start", "N", "first frame", std::string("0"))
         .option("count", "N", "number of frames (-1 = all)", std::string("-1"))

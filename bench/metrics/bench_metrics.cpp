@@ -4,9 +4,9 @@
 // (the unit the SSIM/VIF moments are made of) and one DIS optical flow (the unit of the
 // temporal metrics). Prints absolute times and ratios.
 //
-// Usage: bench_metrics [frames=12] [threads=2] [part=all|image|temporal|fast]
-// (part: image = the image metrics only, temporal = the temporal ones only, fast = the temporal
-// ones with DIS fast only; for profiling.)
+// Usage: bench_metrics [frames=12] [threads=2] [part=all|image|suite|temporal|fast]
+// (part: image = the image metrics only, suite = the whole image suite only, temporal = the
+// temporal ones only, fast = the temporal ones with DIS ultrafast and fast only; for profiling.)
 // Every line gives the wall time per item and, next to it, the process CPU time per item
 // divided by the thread count ("cpu/thr"): the wall time the work would take on that many idle
 // cores (frames in parallel). On a shared, loaded machine the wall time is inflated by other
@@ -18,7 +18,8 @@
 //   suite without FMI = the same minus FMI; paper image metrics = EN MI SD SSIM VIF;
 //   all temporal = one temporalMetrics() call per frame pair with every temporal metric:
 //     flowD WarpError BiSWE MS2R Flicker FlickerIR FlickerVI (6 DIS flows: visible and IR
-//     sources both directions, fused clip both directions), for each DIS preset;
+//     sources both directions, fused clip both directions), for each DIS preset (ultrafast,
+//     fast, medium);
 //   two streams = the engine's case: source flows computed once, two fused streams.
 #include <chrono>
 #include <cstdio>
@@ -117,7 +118,8 @@ int main(int argc, char** argv) {
     const int n = argc > 1 ? std::max(2, std::atoi(argv[1])) : 12;
     const int threads = argc > 2 ? std::max(1, std::atoi(argv[2])) : 2;
     const std::string part = argc > 3 ? argv[3] : "all";
-    const bool doImage = part == "all" || part == "image";
+    const bool suiteOnly = part == "suite";
+    const bool doImage = part == "all" || part == "image" || suiteOnly;
     const bool doTemporal = part == "all" || part == "temporal" || part == "fast";
     cv::setNumThreads(threads);
     const Clip clip = loadClip(n);
@@ -132,15 +134,18 @@ int main(int argc, char** argv) {
         g.convertTo(d, CV_64F);
         cv::GaussianBlur(d, o, cv::Size(11, 11), 1.5, 1.5, cv::BORDER_REPLICATE);
     });
-    const Time refDisMed = perItem(n - 1, threads, [&](int i) {
-        computeFlow(clip.vi[i + 1], clip.vi[i], FlowOptions{FlowMethod::DisMedium});
-    });
-    const Time refDisFast = perItem(n - 1, threads, [&](int i) {
-        computeFlow(clip.vi[i + 1], clip.vi[i], FlowOptions{FlowMethod::DisFast});
-    });
+    // one DIS flow per preset on the visible pair (only when the temporal part runs)
+    const FlowMethod presets[3] = {FlowMethod::DisUltrafast, FlowMethod::DisFast,
+                                   FlowMethod::DisMedium};
+    Time refDis[3];
+    for (int p = 0; p < 3 && doTemporal; ++p)
+        refDis[p] = perItem(n - 1, threads, [&](int i) {
+            computeFlow(clip.vi[i + 1], clip.vi[i], FlowOptions{presets[p]});
+        });
     std::printf("reference GaussianBlur 11x11 (double) per frame: %s\n", fmt(refBlur).c_str());
-    std::printf("reference DIS medium flow:                       %s\n", fmt(refDisMed).c_str());
-    std::printf("reference DIS fast flow:                         %s\n", fmt(refDisFast).c_str());
+    for (int p = 0; p < 3 && doTemporal; ++p)
+        std::printf("reference %-13s flow:                 %s\n", flowMethodName(presets[p]),
+                    fmt(refDis[p]).c_str());
 
     auto line = [&](const char* what, const Time& t, const Time& ref, const char* refName,
                     const char* budget) {
@@ -150,7 +155,7 @@ int main(int argc, char** argv) {
 
     // each image metric alone (includes the grey conversion of the three frames)
     if (doImage) {
-        for (Metric m : imageMetrics()) {
+        for (Metric m : suiteOnly ? std::vector<Metric>{} : imageMetrics()) {
             const Time t = perItem(n, threads, [&](int i) {
                 imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], {m});
             });
@@ -163,6 +168,7 @@ int main(int argc, char** argv) {
         const Time tSuite = perItem(
             n, threads, [&](int i) { imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], all); });
         line("WHOLE image suite (13 metrics incl. FMI)", tSuite, refBlur, "blur", "  budget 50");
+        if (suiteOnly) return 0;
         const Time tNoFmi = perItem(
             n, threads, [&](int i) { imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], noFmi); });
         line("image suite without FMI (12 metrics)", tNoFmi, refBlur, "blur", "");
@@ -175,10 +181,11 @@ int main(int argc, char** argv) {
     if (!doTemporal) return 0;
 
     // temporal metrics per frame pair
-    for (FlowMethod fm : {FlowMethod::DisFast, FlowMethod::DisMedium}) {
-        if (part == "fast" && fm != FlowMethod::DisFast) continue;
+    for (int p = 0; p < 3; ++p) {
+        const FlowMethod fm = presets[p];
+        if (part == "fast" && fm == FlowMethod::DisMedium) continue;
         const FlowOptions fo{fm};
-        const Time& ref = fm == FlowMethod::DisFast ? refDisFast : refDisMed;
+        const Time& ref = refDis[p];
         auto pairIn = [&](int i) {
             return TemporalInputs{clip.ir[i],     clip.ir[i + 1], clip.vi[i],
                                   clip.vi[i + 1], clip.fused[i],  clip.fused[i + 1]};

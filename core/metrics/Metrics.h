@@ -181,16 +181,18 @@ cv::Mat rectMask(cv::Size size, cv::Rect rect); // clipped to the image
 cv::Mat polygonMask(cv::Size size, const std::vector<cv::Point>& polygon);
 
 // ----------------------------------------------------------------------------- temporal
-enum class FlowMethod { DisFast, DisMedium, Farneback };
+// OpenCV DIS presets (ULTRAFAST, FAST, MEDIUM) or Farneback.
+enum class FlowMethod { DisFast, DisMedium, Farneback, DisUltrafast };
 struct FlowOptions {
     // DIS MEDIUM by default: ~4x the cost of FAST but its flow explains the M3SVD motion
-    // better (self-warp residual of the visible clip 2.40 vs 2.82 grey levels on 0111_1716,
-    // bench/metrics/RESULTS.md); flowD needs one flow per pair, which fits the per-pair budget.
-    // The full temporal set needs 6 flows per pair: use DisFast there when speed matters
-    // (~4x cheaper; still over the 40 ms/pair budget on 2 cores, see RESULTS.md).
+    // better (self-warp residual of the visible clip 2.43 vs 2.87 (FAST) vs 2.99 (ULTRAFAST)
+    // grey levels on 0111_1716, bench/metrics/RESULTS.md); flowD needs one flow per pair.
+    // The full temporal set needs 6 flows per pair: DisFast (~4x cheaper than MEDIUM) or
+    // DisUltrafast (~2x cheaper again, no variational refinement) when speed matters.
     FlowMethod method = FlowMethod::DisMedium;
 };
-const char* flowMethodName(FlowMethod m);            // "dis-fast", "dis-medium", "farneback"
+// "dis-ultrafast", "dis-fast", "dis-medium", "farneback"
+const char* flowMethodName(FlowMethod m);
 FlowMethod flowMethodFromName(const std::string& s); // throws Error(InvalidArgument)
 
 // Dense flow from `from` to `to` (CV_32FC2, pixels): to(x + flow(x)) ~ from(x), so

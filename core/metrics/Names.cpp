@@ -148,6 +148,8 @@ std::vector<Metric> parseMetricList(const std::string& s) {
 
 const char* flowMethodName(FlowMethod m) {
     switch (m) {
+    case FlowMethod::DisUltrafast:
+        return "dis-ultrafast";
     case FlowMethod::DisFast:
         return "dis-fast";
     case FlowMethod::DisMedium:
@@ -160,11 +162,13 @@ const char* flowMethodName(FlowMethod m) {
 
 FlowMethod flowMethodFromName(const std::string& s) {
     const std::string l = lower(trim(s));
+    if (l == "dis-ultrafast" || l == "ultrafast") return FlowMethod::DisUltrafast;
     if (l == "dis-fast" || l == "fast") return FlowMethod::DisFast;
     if (l == "dis-medium" || l == "medium" || l == "dis") return FlowMethod::DisMedium;
     if (l == "farneback") return FlowMethod::Farneback;
     throw Error(ErrorCode::InvalidArgument,
-                "unknown optical-flow method '" + s + "'; valid: dis-fast, dis-medium, farneback");
+                "unknown optical-flow method '" + s +
+                    "'; valid: dis-ultrafast, dis-fast, dis-medium, farneback");
 }
 
 Conventions Conventions::toolbox() {

@@ -145,12 +145,13 @@ cv::Mat flowFromGrey(const cv::Mat& a, const cv::Mat& b, const FlowOptions& opt)
         cv::calcOpticalFlowFarneback(a, b, flow, 0.5, 4, 15, 3, 5, 1.2, 0);
         return flow;
     }
-    thread_local cv::Ptr<cv::DISOpticalFlow> fast, medium;
-    cv::Ptr<cv::DISOpticalFlow>& dis = opt.method == FlowMethod::DisFast ? fast : medium;
+    thread_local cv::Ptr<cv::DISOpticalFlow> ultrafast, fast, medium;
+    const bool uf = opt.method == FlowMethod::DisUltrafast, f = opt.method == FlowMethod::DisFast;
+    cv::Ptr<cv::DISOpticalFlow>& dis = uf ? ultrafast : (f ? fast : medium);
     if (!dis)
-        dis = cv::DISOpticalFlow::create(opt.method == FlowMethod::DisFast
-                                             ? cv::DISOpticalFlow::PRESET_FAST
-                                             : cv::DISOpticalFlow::PRESET_MEDIUM);
+        dis = cv::DISOpticalFlow::create(
+            uf ? cv::DISOpticalFlow::PRESET_ULTRAFAST
+               : (f ? cv::DISOpticalFlow::PRESET_FAST : cv::DISOpticalFlow::PRESET_MEDIUM));
     dis->calc(a, b, flow);
     return flow;
 }

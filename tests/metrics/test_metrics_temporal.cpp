@@ -110,6 +110,18 @@ void TestMetricsTemporal::translationWarpedCorrectly() {
     cv::addWeighted(vi0, 0.5, ir0, 0.5, 0, f0);
     cv::addWeighted(vi1, 0.5, ir1, 0.5, 0, f1);
     const std::vector<Metric> which{Metric::FlowD, Metric::WarpError, Metric::BiSWE, Metric::MS2R};
+    // every DIS preset explains the motion (the default, MEDIUM, is checked in full below)
+    for (FlowMethod fm : {FlowMethod::DisUltrafast, FlowMethod::DisFast, FlowMethod::DisMedium}) {
+        QCOMPARE(flowMethodFromName(flowMethodName(fm)), fm);
+        const FlowOptions fo{fm};
+        const double g =
+            temporalMetrics({ir0, ir1, vi0, vi1, f0, f1}, {Metric::FlowD}, fo).at(Metric::FlowD);
+        const double s =
+            temporalMetrics({ir0, ir1, vi0, vi1, f1, f0}, {Metric::FlowD}, fo).at(Metric::FlowD);
+        QVERIFY2(
+            s > 4 * g,
+            qPrintable(QString("%1: swapped %2 vs good %3").arg(flowMethodName(fm)).arg(s).arg(g)));
+    }
 
     const auto good = temporalMetrics({ir0, ir1, vi0, vi1, f0, f1}, which);
     // reference scale: the un-warped frame difference
