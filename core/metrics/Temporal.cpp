@@ -12,7 +12,8 @@
 //    VISIBLE source pair (bw), the previous fused frame warped onto frame t (bilinear), the
 //    per-pixel L2 norm over colour channels of F_t - W(F_{t-1}) on [0,255], averaged over all
 //    pixels (no occlusion mask, as TemCoCo). The paper used SEA-RAFT; we use DIS, so absolute
-//    values differ from the paper's.
+//    values differ from the paper's. Grey frames count as three equal colour channels (as the
+//    reference code reads images), here and in Ewarp: a grey clip scores as its 3-channel copy.
 //  * Ewarp (Lai et al., ECCV 2018, "Learning blind video temporal consistency"): flow from the
 //    visible source (their "input video"), non-occluded mask M by the forward-backward rule
 //    |f + g(x+f)|^2 > 0.01 (|f|^2 + |g(x+f)|^2) + 0.5, then
@@ -621,6 +622,9 @@ void warpResiduals(const cv::Mat& src, const cv::Mat& cur, const FixedMap& fm, R
                 R.n = n;
                 continue;
             }
+            // grey frames (ch == 1) count as three equal channels, as the reference code reads
+            // them (3-channel images): the sums over channels of kinds 0 and 2 are 3 d^2, so a
+            // grey clip and its 3-channel copy score the same
             diffRow(c, warped.data(), w * ch, R.kind == 1, diff.data());
             const double* d = diff.data();
             double s = R.s, n = R.n;
@@ -629,6 +633,7 @@ void warpResiduals(const cv::Mat& src, const cv::Mat& cur, const FixedMap& fm, R
                 double acc = d[0];
                 for (int k = 1; k < ch; ++k)
                     acc += d[k];
+                if (ch == 1 && R.kind != 1) acc = (acc + acc) + acc; // = the 3-channel sum
                 const double v =
                     R.kind == 0 ? std::sqrt(acc) : (R.kind == 1 ? acc / ch : acc / (255.0 * 255.0));
                 const bool keep = !m || m[x];

@@ -42,6 +42,7 @@ private Q_SLOTS:
     void staticClipIsZero();
     void translationWarpedCorrectly();
     void flickerHand();
+    void greyCountsAsThreeChannels();
     void ms2rIdenticalClipsIsOne();
     void slicesAndCurve();
     void fusedWarpMatchesRemap();
@@ -160,12 +161,42 @@ void TestMetricsTemporal::flickerHand() {
     QCOMPARE(r.at(Metric::Flicker), 10.0);
     QCOMPARE(r.at(Metric::FlickerIR), 3.0);
     QCOMPARE(r.at(Metric::FlickerVI), 0.0);
-    // flowD of a uniform brightness step with zero motion: every pixel residual is 10
+    // flowD of a uniform brightness step with zero motion: every pixel differs by 10 in each
+    // of the three (equal) channels a grey frame counts as, so the residual is sqrt(3 * 10^2)
     const auto fd = temporalMetrics({i0, i1, v0, v0, f0, f1}, {Metric::FlowD});
-    QVERIFY(std::abs(fd.at(Metric::FlowD) - 10.0) < 1e-4);
+    QVERIFY(std::abs(fd.at(Metric::FlowD) - std::sqrt(300.0)) < 1e-4);
     // frames too small for optical flow: a clear error, not an OpenCV assertion
     const cv::Mat t0(8, 8, CV_8UC1, cv::Scalar(1));
     QVERIFY_THROWS_EXCEPTION(vf::Error, temporalMetrics({t0, t0, t0, t0, t0, t0}, {Metric::FlowD}));
+}
+
+void TestMetricsTemporal::greyCountsAsThreeChannels() {
+    // A grey clip and its 3-channel copy (cv::COLOR_GRAY2BGR) give the same flows (the grey
+    // conversion of equal channels is the identity) and must give the same scores: the
+    // reference code reads grey images as 3-channel ones.
+    const cv::Mat big = bigTexture(11), bigIr = bigTexture(12);
+    cv::Mat ir[2], vi[2], f[2];
+    for (int t = 0; t < 2; ++t) {
+        cv::cvtColor(frameAt(bigIr, t, 2, 1), ir[t], cv::COLOR_BGR2GRAY);
+        cv::cvtColor(frameAt(big, t, 2, 1), vi[t], cv::COLOR_BGR2GRAY);
+        cv::addWeighted(ir[t], 0.5, vi[t], 0.5, 4.0 * t, f[t]);
+    }
+    const std::vector<cv::Mat> g{ir[0], ir[1], vi[0], vi[1], f[0], f[1]};
+    std::vector<cv::Mat> c(6);
+    for (int i = 0; i < 6; ++i)
+        cv::cvtColor(g[i], c[i], cv::COLOR_GRAY2BGR);
+    const FlowOptions opt{FlowMethod::DisFast};
+    const auto vg = temporalMetrics({g[0], g[1], g[2], g[3], g[4], g[5]}, temporalMetrics(), opt);
+    const auto vc = temporalMetrics({c[0], c[1], c[2], c[3], c[4], c[5]}, temporalMetrics(), opt);
+    for (Metric m : temporalMetrics()) {
+        const double a = vg.at(m), b = vc.at(m);
+        QVERIFY2(std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(b)),
+                 qPrintable(QString("%1: grey %2 vs 3-channel %3")
+                                .arg(metricName(m))
+                                .arg(a, 0, 'g', 17)
+                                .arg(b, 0, 'g', 17)));
+    }
+    QVERIFY(vg.at(Metric::FlowD) > 0.5); // the clip moves and brightens: not a trivial 0
 }
 
 void TestMetricsTemporal::ms2rIdenticalClipsIsOne() {
