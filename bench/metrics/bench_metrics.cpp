@@ -4,9 +4,10 @@
 // (the unit the SSIM/VIF moments are made of) and one DIS optical flow (the unit of the
 // temporal metrics). Prints absolute times and ratios.
 //
-// Usage: bench_metrics [frames=12] [threads=2] [part=all|image|suite|temporal|fast]
-// (part: image = the image metrics only, suite = the whole image suite only, temporal = the
-// temporal ones only, fast = the temporal ones with DIS ultrafast and fast only; for profiling.)
+// Usage: bench_metrics [frames=12] [threads=2] [part=all|image|suite|fmi|temporal|fast]
+// (part: image = the image metrics only, suite = the whole image suite only, fmi = FMI alone
+// only, temporal = the temporal ones only, fast = the temporal ones with DIS ultrafast and fast
+// only; for profiling.)
 // Every line gives the wall time per item and, next to it, the process CPU time per item
 // divided by the thread count ("cpu/thr"): the wall time the work would take on that many idle
 // cores (frames in parallel). On a shared, loaded machine the wall time is inflated by other
@@ -118,8 +119,8 @@ int main(int argc, char** argv) {
     const int n = argc > 1 ? std::max(2, std::atoi(argv[1])) : 12;
     const int threads = argc > 2 ? std::max(1, std::atoi(argv[2])) : 2;
     const std::string part = argc > 3 ? argv[3] : "all";
-    const bool suiteOnly = part == "suite";
-    const bool doImage = part == "all" || part == "image" || suiteOnly;
+    const bool suiteOnly = part == "suite", fmiOnly = part == "fmi";
+    const bool doImage = part == "all" || part == "image" || suiteOnly || fmiOnly;
     const bool doTemporal = part == "all" || part == "temporal" || part == "fast";
     cv::setNumThreads(threads);
     const Clip clip = loadClip(n);
@@ -155,12 +156,16 @@ int main(int argc, char** argv) {
 
     // each image metric alone (includes the grey conversion of the three frames)
     if (doImage) {
-        for (Metric m : suiteOnly ? std::vector<Metric>{} : imageMetrics()) {
+        const std::vector<Metric> alone = suiteOnly ? std::vector<Metric>{}
+                                          : fmiOnly ? std::vector<Metric>{Metric::FMI}
+                                                    : imageMetrics();
+        for (Metric m : alone) {
             const Time t = perItem(n, threads, [&](int i) {
                 imageMetrics(clip.ir[i], clip.vi[i], clip.fused[i], {m});
             });
             line(metricName(m), t, refBlur, "blur", "");
         }
+        if (fmiOnly) return 0;
         const std::vector<Metric> all = imageMetrics();
         std::vector<Metric> noFmi;
         for (Metric m : all)
