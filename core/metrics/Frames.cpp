@@ -3,6 +3,7 @@
 // image folders) when that module is built; otherwise a small private fallback reads image
 // folders with cv::imread (videos then need core/io).
 #include <algorithm>
+#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -22,6 +23,13 @@ namespace {
 
 #ifdef VF_METRICS_HAVE_IO
 // A FrameSource is not thread-safe: keep a small pool of clones, one per concurrent reader.
+// Video decoders are fast forwards and slow backwards (a backward read decodes again from the
+// keyframe before it, which can be hundreds of frames back), and the engine reads every frame
+// twice (as t of pair (t-1, t) and as t-1 of the next pair), from several threads. So:
+//   * recently read frames are kept (a small cache, by bytes) and served again without decoding;
+//   * a read takes the pooled reader whose position is the closest at or before the index
+//     (usually the next frame of a reader that just read the previous one), so it decodes
+//     forward.
 class IoFrames final : public Frames {
 public:
     explicit IoFrames(std::unique_ptr<io::FrameSource> src) {
@@ -30,6 +38,8 @@ public:
         path_ = info_.path;
         proto_ = src->clone(); // only cloned from (under mu_), never read
         pool_.push_back(std::move(src));
+        const double frameBytes = std::max(1.0, double(info_.width) * info_.height * 3);
+        capacity_ = std::clamp(int(kCacheBytes / frameBytes), 4, 32);
     }
     int count() const override { return static_cast<int>(info_.frameCount); }
     cv::Size size() const override { return info_.size(); }
@@ -38,27 +48,39 @@ public:
         std::unique_ptr<io::FrameSource> src;
         {
             std::lock_guard<std::mutex> lock(mu_);
-            if (!pool_.empty()) {
-                src = std::move(pool_.back());
-                pool_.pop_back();
+            for (const auto& [i, m] : cache_)
+                if (i == index) return m;
+            // the reader closest at or before `index` (else any: it seeks)
+            size_t best = pool_.size();
+            for (size_t k = 0; k < pool_.size(); ++k) {
+                const int64_t p = pool_[k]->position();
+                if (p <= index && (best == pool_.size() || p > pool_[best]->position())) best = k;
             }
-        }
-        if (!src) { // another concurrent reader
-            std::lock_guard<std::mutex> lock(mu_);
-            src = proto_->clone();
+            if (best == pool_.size() && !pool_.empty()) best = pool_.size() - 1;
+            if (best < pool_.size()) {
+                src = std::move(pool_[best]);
+                pool_.erase(pool_.begin() + std::ptrdiff_t(best));
+            } else {
+                src = proto_->clone(); // another concurrent reader
+            }
         }
         cv::Mat out = src->read(index);
         std::lock_guard<std::mutex> lock(mu_);
         pool_.push_back(std::move(src));
+        if (int(cache_.size()) >= capacity_) cache_.pop_front();
+        cache_.emplace_back(index, out);
         return out;
     }
 
 private:
+    static constexpr double kCacheBytes = 64.0 * 1024 * 1024;
     std::string path_;
     io::StreamInfo info_;
+    int capacity_ = 4;
     mutable std::mutex mu_;
     std::unique_ptr<io::FrameSource> proto_;
     mutable std::vector<std::unique_ptr<io::FrameSource>> pool_;
+    mutable std::deque<std::pair<int, cv::Mat>> cache_; // oldest first
 };
 #endif
 

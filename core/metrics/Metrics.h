@@ -237,7 +237,9 @@ public:
     virtual ~Frames() = default;
     virtual int count() const = 0;
     virtual cv::Size size() const = 0;
-    // 8-bit BGR or grey frame `index` (0-based). Thread-safe. Throws vf::Error.
+    // 8-bit BGR or grey frame `index` (0-based). Thread-safe. Throws vf::Error. The pixels
+    // may be shared with a cache of recently read frames: treat them as read-only (clone()
+    // before writing).
     virtual cv::Mat read(int index) const = 0;
     virtual std::string path() const = 0;
 };
