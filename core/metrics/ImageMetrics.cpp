@@ -24,6 +24,18 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
+// Vectorised kernels get an x86-64-v3 clone picked at run time. VF_IM_CLONES allows FMA
+// contraction (rounding may differ by an ulp); VF_IM_CLONES_NOFMA (AVX2 without FMA) keeps
+// the rounding of the plain code, for the SSIM / VIF terms that subtract nearly equal
+// moments (local variances).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define VF_IM_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define VF_IM_CLONES_NOFMA __attribute__((target_clones("avx2", "default")))
+#else
+#define VF_IM_CLONES
+#define VF_IM_CLONES_NOFMA
+#endif
+
 std::string sizeStr(const cv::Mat& m) {
     return std::to_string(m.cols) + "x" + std::to_string(m.rows);
 }
@@ -180,6 +192,34 @@ cv::Mat matlabGradientY(const cv::Mat& f) {
     return g;
 }
 
+// Sum of a row of terms, four partial sums (vectorisable; the order differs from a plain loop
+// only by rounding).
+double sumRow(const double* p, int n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int x = 0;
+    for (; x + 4 <= n; x += 4) {
+        s0 += p[x];
+        s1 += p[x + 1];
+        s2 += p[x + 2];
+        s3 += p[x + 3];
+    }
+    for (; x < n; ++x)
+        s0 += p[x];
+    return (s0 + s1) + (s2 + s3);
+}
+
+// SSIM map of one row: means a, b, second moments aa, bb, ab.
+VF_IM_CLONES_NOFMA void ssimTerms(const double* __restrict ma, const double* __restrict aa,
+                                  const double* __restrict mb, const double* __restrict bb,
+                                  const double* __restrict ab, int n, double C1, double C2,
+                                  double* __restrict out) {
+    for (int c = 0; c < n; ++c) {
+        const double a = ma[c], b = mb[c];
+        const double sa = aa[c] - a * a, sb = bb[c] - b * b, sab = ab[c] - a * b;
+        out[c] = ((2 * a * b + C1) * (2 * sab + C2)) / ((a * a + b * b + C1) * (sa + sb + C2));
+    }
+}
+
 // ---------------------------------------------------------------------------- SSIM
 // MATLAB ssim(): Gaussian moments (11x11, sigma 1.5, replicate padding) of F and each X, mean
 // of the SSIM map. All moments are filtered in one fused pass (SepFilter.h) and the map is
@@ -202,32 +242,24 @@ std::vector<double> ssimAgainst(const cv::Mat& f, const std::vector<const cv::Ma
     }
     std::vector<double> sum(nx, 0.0);
     double n = 0;
-    const int cols = f.cols;
-    detail::filterMoments(
-        images, ch, k, detail::FilterBorder::Replicate, [&](int y, const double* const* r) {
-            const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(y);
-            const double* ma = r[0];
-            const double* aa = r[1];
-            for (int i = 0; i < nx; ++i) {
-                const double* mb = r[2 + 3 * i];
-                const double* bb = r[3 + 3 * i];
-                const double* ab = r[4 + 3 * i];
-                double s = 0;
-                for (int c = 0; c < cols; ++c) {
-                    if (m && !m[c]) continue;
-                    const double a = ma[c], b = mb[c];
-                    const double sa = aa[c] - a * a, sb = bb[c] - b * b, sab = ab[c] - a * b;
-                    s += ((2 * a * b + C1) * (2 * sab + C2)) /
-                         ((a * a + b * b + C1) * (sa + sb + C2));
-                }
-                sum[i] += s;
-            }
-            if (!m)
-                n += cols;
-            else
-                for (int c = 0; c < cols; ++c)
-                    n += m[c] != 0;
-        });
+    std::vector<double> terms(f.cols);
+    detail::filterMoments(images, ch, k, detail::FilterBorder::Replicate,
+                          [&](int y, int x0, int cols, const double* const* r) {
+                              const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(y) + x0;
+                              for (int i = 0; i < nx; ++i) {
+                                  ssimTerms(r[0], r[1], r[2 + 3 * i], r[3 + 3 * i], r[4 + 3 * i],
+                                            cols, C1, C2, terms.data());
+                                  if (m)
+                                      for (int c = 0; c < cols; ++c)
+                                          terms[c] = m[c] ? terms[c] : 0.0;
+                                  sum[i] += sumRow(terms.data(), cols);
+                              }
+                              if (!m)
+                                  n += cols;
+                              else
+                                  for (int c = 0; c < cols; ++c)
+                                      n += m[c] != 0;
+                          });
     for (double& v : sum)
         v /= n;
     return sum;
@@ -281,14 +313,68 @@ struct LogSum {
         sum += std::log10(prod);
         prod = 1;
     }
+    // add(t[0]), ..., add(t[n - 1]), four interleaved products over blocks of 16 terms (the
+    // VIF terms are below 1e4: local variances of 8-bit data; a block whose product is not
+    // below 1e100 is added term by term).
+    void addRow(const double* t, int n) {
+        int x = 0;
+        for (; x + 16 <= n; x += 16) {
+            double p0 = t[x], p1 = t[x + 1], p2 = t[x + 2], p3 = t[x + 3];
+            for (int j = 4; j < 16; j += 4) {
+                p0 *= t[x + j];
+                p1 *= t[x + j + 1];
+                p2 *= t[x + j + 2];
+                p3 *= t[x + j + 3];
+            }
+            const double p = (p0 * p1) * (p2 * p3);
+            if (p < 1e100) {
+                add(p);
+            } else {
+                for (int j = 0; j < 16; ++j)
+                    add(t[x + j]);
+            }
+        }
+        for (; x < n; ++x)
+            add(t[x]);
+    }
 };
+
+// Per-pixel VIF terms of one row (vifp_mscale): num = 1 + g^2 sigma1 / (sv + sigma_n^2),
+// den = 1 + sigma1 / sigma_n^2 from the local moments; the LIVE code's ifs as selects.
+VF_IM_CLONES_NOFMA void vifTerms(const double* __restrict m1, const double* __restrict q1,
+                                 const double* __restrict x12, const double* __restrict m2,
+                                 const double* __restrict q2, int n, double* __restrict num,
+                                 double* __restrict den) {
+    constexpr double sigmaNsq = 2.0;
+    for (int c = 0; c < n; ++c) {
+        double sigma1 = q1[c] - m1[c] * m1[c];
+        double sigma2 = q2[c] - m2[c] * m2[c];
+        const double sigma12 = x12[c] - m1[c] * m2[c];
+        sigma1 = sigma1 < 0 ? 0.0 : sigma1;
+        sigma2 = sigma2 < 0 ? 0.0 : sigma2;
+        double g = sigma12 / (sigma1 + 1e-10);
+        double sv = sigma2 - g * sigma12;
+        const bool flat1 = sigma1 < 1e-10, flat2 = sigma2 < 1e-10;
+        g = flat1 ? 0.0 : g; // if (sigma1 < 1e-10) { g = 0; sv = sigma2; sigma1 = 0; }
+        sv = flat1 ? sigma2 : sv;
+        sigma1 = flat1 ? 0.0 : sigma1;
+        g = flat2 ? 0.0 : g; // if (sigma2 < 1e-10) { g = 0; sv = 0; }
+        sv = flat2 ? 0.0 : sv;
+        const bool neg = g < 0; // if (g < 0) { sv = sigma2; g = 0; }
+        sv = neg ? sigma2 : sv;
+        g = neg ? 0.0 : g;
+        sv = sv <= 1e-10 ? 1e-10 : sv;
+        num[c] = 1 + g * g * sigma1 / (sv + sigmaNsq);
+        den[c] = 1 + sigma1 / sigmaNsq;
+    }
+}
 
 // vifp_mscale(ref, dist) for every ref in `refs` (all against the same dist).
 std::vector<double> vifAgainst(const cv::Mat& dist, const std::vector<const cv::Mat*>& refs,
                                const cv::Mat& mask) {
-    const double sigmaNsq = 2.0;
     const int nr = static_cast<int>(refs.size());
     std::vector<LogSum> num(nr), den(nr);
+    std::vector<double> numT(dist.cols), denT(dist.cols);
     std::vector<cv::Mat> cur{dist};
     for (const cv::Mat* r : refs)
         cur.push_back(*r);
@@ -313,46 +399,21 @@ std::vector<double> vifAgainst(const cv::Mat& dist, const std::vector<const cv::
             ch.push_back({i + 1, i + 1});
             ch.push_back({i + 1, 0});
         }
-        const int w = cur[0].cols - (N - 1);
-        detail::filterMoments(
-            images, ch, k, detail::FilterBorder::Valid, [&](int y, const double* const* r) {
-                const uchar* mk = maskValid.empty() ? nullptr : maskValid.ptr<uchar>(y);
-                const double* m2 = r[0];
-                const double* q2 = r[1];
-                for (int i = 0; i < nr; ++i) {
-                    const double* m1 = r[2 + 3 * i];
-                    const double* q1 = r[3 + 3 * i];
-                    const double* x12 = r[4 + 3 * i];
-                    LogSum& nu = num[i];
-                    LogSum& de = den[i];
-                    for (int c = 0; c < w; ++c) {
-                        if (mk && !mk[c]) continue;
-                        double sigma1 = q1[c] - m1[c] * m1[c];
-                        double sigma2 = q2[c] - m2[c] * m2[c];
-                        const double sigma12 = x12[c] - m1[c] * m2[c];
-                        if (sigma1 < 0) sigma1 = 0;
-                        if (sigma2 < 0) sigma2 = 0;
-                        double g = sigma12 / (sigma1 + 1e-10);
-                        double sv = sigma2 - g * sigma12;
-                        if (sigma1 < 1e-10) {
-                            g = 0;
-                            sv = sigma2;
-                            sigma1 = 0;
-                        }
-                        if (sigma2 < 1e-10) {
-                            g = 0;
-                            sv = 0;
-                        }
-                        if (g < 0) {
-                            sv = sigma2;
-                            g = 0;
-                        }
-                        if (sv <= 1e-10) sv = 1e-10;
-                        nu.add(1 + g * g * sigma1 / (sv + sigmaNsq));
-                        de.add(1 + sigma1 / sigmaNsq);
-                    }
-                }
-            });
+        detail::filterMoments(images, ch, k, detail::FilterBorder::Valid,
+                              [&](int y, int x0, int w, const double* const* r) {
+                                  const uchar* mk =
+                                      maskValid.empty() ? nullptr : maskValid.ptr<uchar>(y) + x0;
+                                  for (int i = 0; i < nr; ++i) {
+                                      vifTerms(r[2 + 3 * i], r[3 + 3 * i], r[4 + 3 * i], r[0], r[1],
+                                               w, numT.data(), denT.data());
+                                      if (mk)
+                                          for (int c = 0; c < w; ++c)
+                                              if (!mk[c])
+                                                  numT[c] = denT[c] = 1.0; // a factor 1: skipped
+                                      num[i].addRow(numT.data(), w);
+                                      den[i].addRow(denT.data(), w);
+                                  }
+                              });
     }
     std::vector<double> out(nr);
     for (int i = 0; i < nr; ++i) {
@@ -377,12 +438,6 @@ std::vector<double> vifAgainst(const cv::Mat& dist, const std::vector<const cv::
 // Kumar's signs (sx = Sobel_x, sy = Sobel_y); the Qabf terms are written so that they do not
 // depend on the sign of x (see gradTerms). Inside the image one Sobel map per image and axis
 // serves both metrics; the border pixels are gathered with both paddings (gradientSums).
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define VF_IM_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define VF_IM_CLONES
-#endif
 
 inline double clampExpArg(double x) {
     return x < -700.0 ? -700.0 : (x > 700.0 ? 700.0 : x);
@@ -498,22 +553,6 @@ VF_IM_CLONES void gradRowQN(const GradRow& in, int n, double* qNum, double* qDen
 template <class T> void toDoubles(const T* __restrict in, int n, double* __restrict out) {
     for (int x = 0; x < n; ++x)
         out[x] = in[x];
-}
-
-// Sum of a row of terms, four partial sums (vectorisable; the order differs from a plain loop
-// only by rounding).
-double sumRow(const double* p, int n) {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    int x = 0;
-    for (; x + 4 <= n; x += 4) {
-        s0 += p[x];
-        s1 += p[x + 1];
-        s2 += p[x + 2];
-        s3 += p[x + 3];
-    }
-    for (; x < n; ++x)
-        s0 += p[x];
-    return (s0 + s1) + (s2 + s3);
 }
 
 // Sobel_x and Sobel_y (OpenCV signs) of an 8-bit image at (r, c), with zero padding

@@ -1,9 +1,13 @@
 // Fused separable symmetric filters for the SSIM / VIF moments (see SepFilter.h).
-// The inner loops run over x with the taps outside, so GCC vectorises them; on x86-64 an
-// AVX2/FMA clone is picked at run time (same formula, rounding may differ by an ulp).
+// Each output vector of 8 doubles is accumulated in registers over all taps (GCC vector
+// extensions: AVX registers in the x86-64-v3 clone picked at run time, SSE2 pairs or scalars
+// in the default one; same formula and order of operations, rounding may differ by an ulp
+// with FMA). filterMoments works in column strips so that its ring of horizontally filtered
+// rows stays in L2.
 #include "core/metrics/SepFilter.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace vf::metrics::detail {
 
@@ -15,38 +19,76 @@ namespace {
 #define VF_SEP_CLONES
 #endif
 
-// out[x] = sum_t k[t] in[x + t], x in [0, w), k symmetric of odd length n. Taps outside, x
-// inside: the x loops vectorise and the output row stays in L1.
-VF_SEP_CLONES void rowPass(const double* __restrict in, double* __restrict out, int w,
-                           const double* k, int n) {
+typedef double V4 __attribute__((vector_size(32)));
+
+// (vectors by reference: passing AVX vectors by value would depend on the target's ABI)
+inline void load4(V4& v, const double* p) {
+    std::memcpy(&v, p, sizeof v);
+}
+
+inline void store4(double* p, const V4& v) {
+    std::memcpy(p, &v, sizeof v);
+}
+
+// out[x] = k[r] c[x] + sum_{t<r} k[t] (lo_t[x] + hi_t[x]) with the taps in this order, for the
+// rows of a vertical pass (row(t) = rows[t]) or the shifted views of a horizontal one
+// (row(t) = in + t). x in blocks of 8 (two accumulators), then 4, then one at a time.
+template <class Row>
+[[gnu::always_inline]] inline void symFilter(Row row, double* __restrict out, int w,
+                                             const double* k, int n) {
     const int r = n / 2;
     const double kc = k[r];
-    for (int x = 0; x < w; ++x)
-        out[x] = kc * in[x + r];
-    for (int t = 0; t < r; ++t) {
-        const double kt = k[t];
-        const double* lo = in + t;
-        const double* hi = in + (n - 1 - t);
-        for (int x = 0; x < w; ++x)
-            out[x] += kt * (lo[x] + hi[x]);
+    const double* c = row(r);
+    int x = 0;
+    V4 a0, a1, u, v;
+    for (; x + 8 <= w; x += 8) {
+        load4(u, c + x);
+        load4(v, c + x + 4);
+        a0 = kc * u;
+        a1 = kc * v;
+        for (int t = 0; t < r; ++t) {
+            const double kt = k[t];
+            const double* lo = row(t) + x;
+            const double* hi = row(n - 1 - t) + x;
+            V4 l0, h0, l1, h1;
+            load4(l0, lo);
+            load4(h0, hi);
+            load4(l1, lo + 4);
+            load4(h1, hi + 4);
+            a0 += kt * (l0 + h0);
+            a1 += kt * (l1 + h1);
+        }
+        store4(out + x, a0);
+        store4(out + x + 4, a1);
     }
+    for (; x + 4 <= w; x += 4) {
+        load4(u, c + x);
+        a0 = kc * u;
+        for (int t = 0; t < r; ++t) {
+            load4(u, row(t) + x);
+            load4(v, row(n - 1 - t) + x);
+            a0 += k[t] * (u + v);
+        }
+        store4(out + x, a0);
+    }
+    for (; x < w; ++x) {
+        double a = kc * c[x];
+        for (int t = 0; t < r; ++t)
+            a += k[t] * (row(t)[x] + row(n - 1 - t)[x]);
+        out[x] = a;
+    }
+}
+
+// out[x] = sum_t k[t] in[x + t], x in [0, w), k symmetric of odd length n.
+VF_SEP_CLONES void rowPass(const double* __restrict in, double* __restrict out, int w,
+                           const double* k, int n) {
+    symFilter([in](int t) { return in + t; }, out, w, k, n);
 }
 
 // out[x] = sum_t k[t] rows[t][x].
 VF_SEP_CLONES void colPass(const double* const* rows, double* __restrict out, int w,
                            const double* k, int n) {
-    const int r = n / 2;
-    const double kc = k[r];
-    const double* c = rows[r];
-    for (int x = 0; x < w; ++x)
-        out[x] = kc * c[x];
-    for (int t = 0; t < r; ++t) {
-        const double kt = k[t];
-        const double* __restrict lo = rows[t];
-        const double* __restrict hi = rows[n - 1 - t];
-        for (int x = 0; x < w; ++x)
-            out[x] += kt * (lo[x] + hi[x]);
-    }
+    symFilter([rows](int t) { return rows[t]; }, out, w, k, n);
 }
 
 VF_SEP_CLONES void productRow(const double* __restrict a, const double* __restrict b,
@@ -55,72 +97,96 @@ VF_SEP_CLONES void productRow(const double* __restrict a, const double* __restri
         out[x] = a[x] * b[x];
 }
 
+// Ring budget of filterMoments: n * K * stripWidth doubles, well inside a 512 KB L2 next to
+// the rows the passes stream through.
+constexpr size_t kRingBytes = 192 * 1024;
+
 } // namespace
 
 void filterMoments(const std::vector<const cv::Mat*>& images,
                    const std::vector<MomentChannel>& channels, const std::vector<double>& k,
-                   FilterBorder border,
-                   const std::function<void(int y, const double* const* rows)>& onRow) {
+                   FilterBorder border, const MomentRowFn& onRow) {
     const int n = static_cast<int>(k.size()), r = n / 2;
     const int rows = images[0]->rows, cols = images[0]->cols;
     const bool same = border == FilterBorder::Replicate;
     const int outW = same ? cols : cols - 2 * r;
     const int outH = same ? rows : rows - 2 * r;
     if (outW <= 0 || outH <= 0) return;
-    const int extW = same ? cols + 2 * r : cols;
     const int K = static_cast<int>(channels.size());
     const int nImg = static_cast<int>(images.size());
 
-    // extended image rows (replicate padding in x for Replicate), one per image
-    std::vector<double> ext(size_t(nImg) * extW);
+    // strip width: a multiple of 8 (the filters' block), the ring within kRingBytes
+    int stripW = static_cast<int>(kRingBytes / (sizeof(double) * size_t(n) * size_t(K)));
+    stripW = std::max(32, stripW / 8 * 8);
+    if (stripW >= outW) {
+        stripW = outW;
+    } else {
+        // equal strips (fewer narrow leftovers), still multiples of 8
+        const int nStrips = (outW + stripW - 1) / stripW;
+        stripW = ((outW + nStrips - 1) / nStrips + 7) / 8 * 8;
+    }
+    const int extW = stripW + 2 * r; // input columns of one strip
+
+    std::vector<double> ext(size_t(nImg) * extW); // strip input rows that need padding
     std::vector<double> prod(extW);
     // ring of horizontally filtered rows: slot (inputRow % n), K channels each
-    std::vector<double> ring(size_t(n) * K * outW);
-    std::vector<int> ringRow(n, -1);
-    std::vector<double> out(size_t(K) * outW);
-    std::vector<const double*> outPtr(K), colRows(n);
+    std::vector<double> ring(size_t(n) * K * stripW);
+    std::vector<int> ringRow(n);
+    std::vector<double> out(size_t(K) * stripW);
+    std::vector<const double*> outPtr(K), colRows(n), src(nImg);
 
-    auto horizontal = [&](int y) { // input row y -> ring slot
-        const int slot = y % n;
-        if (ringRow[slot] == y) return;
-        for (int i = 0; i < nImg; ++i) {
-            const double* src = images[i]->ptr<double>(y);
-            double* e = ext.data() + size_t(i) * extW;
-            if (same) {
-                std::copy(src, src + cols, e + r);
-                std::fill(e, e + r, src[0]);
-                std::fill(e + r + cols, e + extW, src[cols - 1]);
-            } else {
-                std::copy(src, src + cols, e);
-            }
-        }
-        for (int c = 0; c < K; ++c) {
-            const double* a = ext.data() + size_t(channels[c].first) * extW;
-            const double* in = a;
-            if (channels[c].second >= 0) {
-                productRow(a, ext.data() + size_t(channels[c].second) * extW, prod.data(), extW);
-                in = prod.data();
-            }
-            rowPass(in, ring.data() + (size_t(slot) * K + c) * outW, outW, k.data(), n);
-        }
-        ringRow[slot] = y;
-    };
+    for (int x0 = 0; x0 < outW; x0 += stripW) {
+        const int w = std::min(stripW, outW - x0);
+        const int inW = w + 2 * r;
+        // input columns x0 - r .. x0 + w + r - 1 (Replicate, clamped) or x0 .. (Valid)
+        const int in0 = same ? x0 - r : x0;
+        const bool pad = in0 < 0 || in0 + inW > cols;
+        std::fill(ringRow.begin(), ringRow.end(), -1);
 
-    for (int y = 0; y < outH; ++y) {
-        // input rows of output row y
-        for (int t = 0; t < n; ++t) {
-            const int yi = same ? std::clamp(y - r + t, 0, rows - 1) : y + t;
-            horizontal(yi);
-        }
-        for (int c = 0; c < K; ++c) {
+        auto horizontal = [&](int y) { // input row y -> ring slot
+            const int slot = y % n;
+            if (ringRow[slot] == y) return;
+            for (int i = 0; i < nImg; ++i) {
+                const double* row = images[i]->ptr<double>(y);
+                if (!pad) {
+                    src[i] = row + in0;
+                    continue;
+                }
+                // replicate padding: e[x] = row[clamp(in0 + x, 0, cols - 1)]
+                double* e = ext.data() + size_t(i) * extW;
+                const int lo = std::clamp(-in0, 0, inW), hi = std::clamp(cols - in0, lo, inW);
+                std::fill(e, e + lo, row[0]);
+                std::copy(row + in0 + lo, row + in0 + hi, e + lo);
+                std::fill(e + hi, e + inW, row[cols - 1]);
+                src[i] = e;
+            }
+            for (int c = 0; c < K; ++c) {
+                const double* in = src[channels[c].first];
+                if (channels[c].second >= 0) {
+                    productRow(in, src[channels[c].second], prod.data(), inW);
+                    in = prod.data();
+                }
+                rowPass(in, ring.data() + (size_t(slot) * K + c) * stripW, w, k.data(), n);
+            }
+            ringRow[slot] = y;
+        };
+
+        for (int y = 0; y < outH; ++y) {
+            // input rows of output row y
             for (int t = 0; t < n; ++t) {
                 const int yi = same ? std::clamp(y - r + t, 0, rows - 1) : y + t;
-                colRows[t] = ring.data() + (size_t(yi % n) * K + c) * outW;
+                horizontal(yi);
             }
-            colPass(colRows.data(), out.data() + size_t(c) * outW, outW, k.data(), n);
-            outPtr[c] = out.data() + size_t(c) * outW;
+            for (int c = 0; c < K; ++c) {
+                for (int t = 0; t < n; ++t) {
+                    const int yi = same ? std::clamp(y - r + t, 0, rows - 1) : y + t;
+                    colRows[t] = ring.data() + (size_t(yi % n) * K + c) * stripW;
+                }
+                colPass(colRows.data(), out.data() + size_t(c) * stripW, w, k.data(), n);
+                outPtr[c] = out.data() + size_t(c) * stripW;
+            }
+            onRow(y, x0, w, outPtr.data());
         }
-        onRow(y, outPtr.data());
     }
 }
 

@@ -21,14 +21,18 @@ enum class FilterBorder {
     Valid      // output (rows - N + 1) x (cols - N + 1) (MATLAB filter2 'valid')
 };
 
+// onRow(y, x0, w, rows): output row y (0-based in the output), columns x0 .. x0 + w - 1, as
+// one pointer per channel (w doubles each).
+using MomentRowFn = std::function<void(int y, int x0, int w, const double* const* rows)>;
+
 // Filters every channel with the separable kernel k (odd length N, symmetric) in x and y.
-// `images` are CV_64FC1 of one size. onRow(y, rows) receives output row y (0-based in the
-// output) as one pointer per channel (output width doubles each), in increasing y.
-// Requires the image to be at least N x N for Valid.
+// `images` are CV_64FC1 of one size. The output is handed to onRow in vertical strips (so
+// that the working set stays in cache): strip by strip from the left, each strip in
+// increasing y; every output pixel exactly once. Outputs nothing if the image is smaller
+// than N x N for Valid.
 void filterMoments(const std::vector<const cv::Mat*>& images,
                    const std::vector<MomentChannel>& channels, const std::vector<double>& k,
-                   FilterBorder border,
-                   const std::function<void(int y, const double* const* rows)>& onRow);
+                   FilterBorder border, const MomentRowFn& onRow);
 
 // filter2(k k', img, 'valid') sampled at even rows and columns (img(1:2:end, 1:2:end) in
 // MATLAB): the next scale of the VIF pyramid, without computing the discarded samples.
