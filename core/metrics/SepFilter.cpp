@@ -91,6 +91,52 @@ VF_SEP_CLONES void colPass(const double* const* rows, double* __restrict out, in
     symFilter([rows](int t) { return rows[t]; }, out, w, k, n);
 }
 
+// Two output rows of colPass at once: out0 from rows[0 .. n-1], out1 from rows[1 .. n] (each
+// loaded row serves both; every output has colPass's arithmetic).
+VF_SEP_CLONES void colPass2(const double* const* rows, double* __restrict out0,
+                            double* __restrict out1, int w, const double* k, int n) {
+    const int r = n / 2;
+    const double kc = k[r];
+    int x = 0;
+    V4 a0, a1, b0, b1, u;
+    for (; x + 8 <= w; x += 8) {
+        load4(u, rows[r] + x);
+        a0 = kc * u;
+        load4(u, rows[r] + x + 4);
+        a1 = kc * u;
+        load4(u, rows[r + 1] + x);
+        b0 = kc * u;
+        load4(u, rows[r + 1] + x + 4);
+        b1 = kc * u;
+        for (int t = 0; t < r; ++t) {
+            const double kt = k[t];
+            const double *l = rows[t] + x, *m = rows[t + 1] + x;
+            const double *h = rows[n - 1 - t] + x, *g = rows[n - t] + x;
+            V4 l0, l1, m0, m1, h0, h1, g0, g1;
+            load4(l0, l);
+            load4(l1, l + 4);
+            load4(m0, m);
+            load4(m1, m + 4);
+            load4(h0, h);
+            load4(h1, h + 4);
+            load4(g0, g);
+            load4(g1, g + 4);
+            a0 += kt * (l0 + h0);
+            a1 += kt * (l1 + h1);
+            b0 += kt * (m0 + g0);
+            b1 += kt * (m1 + g1);
+        }
+        store4(out0 + x, a0);
+        store4(out0 + x + 4, a1);
+        store4(out1 + x, b0);
+        store4(out1 + x + 4, b1);
+    }
+    if (x < w) {
+        symFilter([rows, x](int t) { return rows[t] + x; }, out0 + x, w - x, k, n);
+        symFilter([rows, x](int t) { return rows[t + 1] + x; }, out1 + x, w - x, k, n);
+    }
+}
+
 VF_SEP_CLONES void productRow(const double* __restrict a, const double* __restrict b,
                               double* __restrict out, int w) {
     for (int x = 0; x < w; ++x)
@@ -129,11 +175,17 @@ void filterMoments(const std::vector<const cv::Mat*>& images,
 
     std::vector<double> ext(size_t(nImg) * extW); // strip input rows that need padding
     std::vector<double> prod(extW);
-    // ring of horizontally filtered rows: slot (inputRow % n), K channels each
-    std::vector<double> ring(size_t(n) * K * stripW);
-    std::vector<int> ringRow(n);
-    std::vector<double> out(size_t(K) * stripW);
-    std::vector<const double*> outPtr(K), colRows(n), src(nImg);
+    // ring of horizontally filtered rows: slot (inputRow % (n + 1)), K channels each (n + 1
+    // rows: output rows are made two at a time)
+    const int slots = n + 1;
+    std::vector<double> ring(size_t(slots) * K * stripW);
+    std::vector<int> ringRow(slots);
+    std::vector<double> out(2 * size_t(K) * stripW);
+    std::vector<const double*> outPtr0(K), outPtr1(K), colRows(slots), src(nImg);
+    for (int c = 0; c < K; ++c) {
+        outPtr0[c] = out.data() + size_t(c) * stripW;
+        outPtr1[c] = out.data() + size_t(K + c) * stripW;
+    }
 
     for (int x0 = 0; x0 < outW; x0 += stripW) {
         const int w = std::min(stripW, outW - x0);
@@ -144,7 +196,7 @@ void filterMoments(const std::vector<const cv::Mat*>& images,
         std::fill(ringRow.begin(), ringRow.end(), -1);
 
         auto horizontal = [&](int y) { // input row y -> ring slot
-            const int slot = y % n;
+            const int slot = y % slots;
             if (ringRow[slot] == y) return;
             for (int i = 0; i < nImg; ++i) {
                 const double* row = images[i]->ptr<double>(y);
@@ -171,21 +223,26 @@ void filterMoments(const std::vector<const cv::Mat*>& images,
             ringRow[slot] = y;
         };
 
-        for (int y = 0; y < outH; ++y) {
-            // input rows of output row y
-            for (int t = 0; t < n; ++t) {
-                const int yi = same ? std::clamp(y - r + t, 0, rows - 1) : y + t;
-                horizontal(yi);
-            }
+        for (int y = 0; y < outH; y += 2) {
+            const bool two = y + 1 < outH;
+            // input rows of output rows y (t = 0 .. n - 1) and y + 1 (t = 1 .. n)
+            const int nIn = two ? n + 1 : n;
+            for (int t = 0; t < nIn; ++t)
+                horizontal(same ? std::clamp(y - r + t, 0, rows - 1) : y + t);
             for (int c = 0; c < K; ++c) {
-                for (int t = 0; t < n; ++t) {
+                for (int t = 0; t < nIn; ++t) {
                     const int yi = same ? std::clamp(y - r + t, 0, rows - 1) : y + t;
-                    colRows[t] = ring.data() + (size_t(yi % n) * K + c) * stripW;
+                    colRows[t] = ring.data() + (size_t(yi % slots) * K + c) * stripW;
                 }
-                colPass(colRows.data(), out.data() + size_t(c) * stripW, w, k.data(), n);
-                outPtr[c] = out.data() + size_t(c) * stripW;
+                double* o0 = out.data() + size_t(c) * stripW;
+                if (two)
+                    colPass2(colRows.data(), o0, out.data() + size_t(K + c) * stripW, w, k.data(),
+                             n);
+                else
+                    colPass(colRows.data(), o0, w, k.data(), n);
             }
-            onRow(y, x0, w, outPtr.data());
+            onRow(y, x0, w, outPtr0.data());
+            if (two) onRow(y + 1, x0, w, outPtr1.data());
         }
     }
 }
