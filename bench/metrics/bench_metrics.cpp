@@ -4,10 +4,10 @@
 // (the unit the SSIM/VIF moments are made of) and one DIS optical flow (the unit of the
 // temporal metrics). Prints absolute times and ratios.
 //
-// Usage: bench_metrics [frames=12] [threads=2] [part=all|image|suite|fmi|temporal|fast]
+// Usage: bench_metrics [frames=12] [threads=2] [part=all|image|suite|fmi|temporal|fast|engine]
 // (part: image = the image metrics only, suite = the whole image suite only, fmi = FMI alone
 // only, temporal = the temporal ones only, fast = the temporal ones with DIS ultrafast and fast
-// only; for profiling.)
+// only, engine = the engine over H.264 videos only; for profiling.)
 // Every line gives the wall time per item and, next to it, the process CPU time per item
 // divided by the thread count ("cpu/thr"): the wall time the work would take on that many idle
 // cores (frames in parallel). On a shared, loaded machine the wall time is inflated by other
@@ -21,7 +21,11 @@
 //     flowD WarpError BiSWE MS2R Flicker FlickerIR FlickerVI (6 DIS flows: visible and IR
 //     sources both directions, fused clip both directions), for each DIS preset (ultrafast,
 //     fast, medium);
-//   two streams = the engine's case: source flows computed once, two fused streams.
+//   two streams = the engine's case: source flows computed once, two fused streams;
+//   engine over videos = evaluate() (the engine vfstudio-cli eval and the GUI run) over three
+//     H.264 videos written for the run (x264 defaults: one keyframe every 250 frames), with a
+//     cheap image metric and a cheap temporal one, against decoding the same three videos
+//     sequentially (the floor for any evaluation of them).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +40,10 @@
 
 #include "core/common/Runtime.h"
 #include "core/metrics/Metrics.h"
+#ifdef VF_BENCH_HAVE_IO
+#include "core/io/ClipWriter.h"
+#include "core/io/FrameSource.h"
+#endif
 
 using namespace vf::metrics;
 using Clock = std::chrono::steady_clock;
@@ -106,6 +114,56 @@ template <class F> Time perItem(int n, int threads, F body) {
     return t;
 }
 
+#ifdef VF_BENCH_HAVE_IO
+// The engine over videos: ms per frame of evaluate() against sequential decoding.
+void engineOverVideos(const Clip& clip, int frames, int threads) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / "vf_bench_metrics_engine";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path paths[3] = {dir / "ir.mp4", dir / "vi.mp4", dir / "fused.mp4"};
+    const std::vector<cv::Mat>* src[3] = {&clip.ir, &clip.vi, &clip.fused};
+    for (int s = 0; s < 3; ++s) {
+        vf::io::ClipWriter w(paths[s], clip.vi[0].size(), vf::io::ColorMode::BGR);
+        for (int i = 0; i < frames; ++i) // the clip's frames forwards, then backwards, ...
+        {
+            const int n = int(src[s]->size()), k = i % (2 * n - 2);
+            w.write((*src[s])[k < n ? k : 2 * n - 2 - k]);
+        }
+        w.finish();
+    }
+    const double c0 = cpuMs();
+    const auto t0 = Clock::now();
+    for (const fs::path& p : paths) {
+        auto r = vf::io::openSource(p);
+        cv::Mat m;
+        while (r->nextInto(m)) {
+        }
+    }
+    const double decWall = ms(t0, Clock::now()) / frames, decCpu = (cpuMs() - c0) / frames;
+    std::printf("engine over %d-frame H.264 videos (3 streams), ms per frame:\n", frames);
+    std::printf("  reference: decoding the 3 videos sequentially %7.2f wall %7.2f cpu\n", decWall,
+                decCpu);
+    for (const auto& [what, metrics] :
+         {std::pair<const char*, std::vector<Metric>>{"EN (reads frame t)", {Metric::EN}},
+          {"EN + Flicker (reads t and t-1)", {Metric::EN, Metric::Flicker}}}) {
+        EvalRequest req;
+        req.ir = paths[0];
+        req.vi = paths[1];
+        req.streams = {StreamSpec{"fused", paths[2], {}, {}}};
+        req.metrics = metrics;
+        req.threads = threads;
+        const double c1 = cpuMs();
+        const auto t1 = Clock::now();
+        evaluate(req);
+        const double wall = ms(t1, Clock::now()) / frames, cpu = (cpuMs() - c1) / frames;
+        std::printf("  evaluate(), %-30s %7.2f wall %7.2f cpu  (%4.1fx decoding, wall)\n", what,
+                    wall, cpu, wall / decWall);
+    }
+    fs::remove_all(dir);
+}
+#endif
+
 std::string fmt(const Time& t) {
     char b[64];
     std::snprintf(b, sizeof b, "%7.2f wall %7.2f cpu/thr", t.wall, t.cpu);
@@ -122,6 +180,7 @@ int main(int argc, char** argv) {
     const bool suiteOnly = part == "suite", fmiOnly = part == "fmi";
     const bool doImage = part == "all" || part == "image" || suiteOnly || fmiOnly;
     const bool doTemporal = part == "all" || part == "temporal" || part == "fast";
+    const bool doEngine = part == "all" || part == "engine";
     cv::setNumThreads(threads);
     const Clip clip = loadClip(n);
     std::printf("bench_metrics: %d frames %dx%d, %d threads (frames in parallel); ms per item, "
@@ -182,6 +241,13 @@ int main(int argc, char** argv) {
                          {Metric::EN, Metric::MI, Metric::SD, Metric::SSIM, Metric::VIF});
         });
         line("paper image metrics (EN MI SD SSIM VIF)", tPaper, refBlur, "blur", "");
+    }
+    if (doEngine) {
+#ifdef VF_BENCH_HAVE_IO
+        engineOverVideos(clip, 200, threads);
+#else
+        std::printf("engine over videos: not built (no core/io)\n");
+#endif
     }
     if (!doTemporal) return 0;
 

@@ -361,10 +361,14 @@ EvalResult evaluate(const EvalRequest& req, const ProgressFn& progress, const Ca
             if (progress) progress(d, n, "frame " + std::to_string(req.start + i));
         }
     };
-    if (req.threads == 1)
+    if (req.threads == 1) {
         body(cv::Range(0, n));
-    else
-        cv::parallel_for_(cv::Range(0, n), body, n);
+    } else {
+        // one contiguous block of frames per thread: each block's video decoders then read
+        // forwards (one stripe per frame made every pooled decoder walk over all frames)
+        const int threads = req.threads > 0 ? req.threads : cv::getNumThreads();
+        cv::parallel_for_(cv::Range(0, n), body, std::clamp(threads, 1, n));
+    }
     if (firstError) std::rethrow_exception(firstError);
     cancel.check();
 
