@@ -175,10 +175,17 @@ void filterMoments(const std::vector<const cv::Mat*>& images,
 
     std::vector<double> ext(size_t(nImg) * extW); // strip input rows that need padding
     std::vector<double> prod(extW);
-    // ring of horizontally filtered rows: slot (inputRow % (n + 1)), K channels each (n + 1
-    // rows: output rows are made two at a time)
+    // ring of horizontally filtered rows: per channel, slot (inputRow % (n + 1)) (n + 1 rows:
+    // output rows are made two at a time). Rows are an odd number of cache lines apart, so
+    // that the rows the vertical pass reads together fall into different L1 sets (with a
+    // multiple of 4 KB between them they compete for the same 8 ways).
     const int slots = n + 1;
-    std::vector<double> ring(size_t(slots) * K * stripW);
+    int stride = (stripW + 7) / 8 * 8;
+    if ((stride / 8) % 2 == 0) stride += 8;
+    std::vector<double> ring(size_t(slots) * K * stride);
+    auto ringAt = [&](int slot, int c) {
+        return ring.data() + (size_t(c) * slots + slot) * stride;
+    };
     std::vector<int> ringRow(slots);
     std::vector<double> out(2 * size_t(K) * stripW);
     std::vector<const double*> outPtr0(K), outPtr1(K), colRows(slots), src(nImg);
@@ -218,7 +225,7 @@ void filterMoments(const std::vector<const cv::Mat*>& images,
                     productRow(in, src[channels[c].second], prod.data(), inW);
                     in = prod.data();
                 }
-                rowPass(in, ring.data() + (size_t(slot) * K + c) * stripW, w, k.data(), n);
+                rowPass(in, ringAt(slot, c), w, k.data(), n);
             }
             ringRow[slot] = y;
         };
@@ -232,7 +239,7 @@ void filterMoments(const std::vector<const cv::Mat*>& images,
             for (int c = 0; c < K; ++c) {
                 for (int t = 0; t < nIn; ++t) {
                     const int yi = same ? std::clamp(y - r + t, 0, rows - 1) : y + t;
-                    colRows[t] = ring.data() + (size_t(yi % slots) * K + c) * stripW;
+                    colRows[t] = ringAt(yi % slots, c);
                 }
                 double* o0 = out.data() + size_t(c) * stripW;
                 if (two)
