@@ -306,7 +306,8 @@ EvalResult evaluate(const EvalRequest& req, const ProgressFn& progress, const Ca
             }
             if (!needTmp.empty()) {
                 if (!flows)
-                    flows = computeSourceFlows({irP, irT, viP, viT, {}, {}}, tmpM, req.flow);
+                    flows =
+                        computeSourceFlows({irP, irT, viP, viT, {}, {}}, tmpM, req.flow, req.mask);
                 TemporalInputs in{irP, irT, viP, viT, opened[s].fused->read(t - 1), fT};
                 const Values v = temporalMetrics(in, needTmp, req.flow, req.mask, &*flows);
                 for (const auto& [m, x] : v) {

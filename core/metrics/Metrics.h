@@ -53,6 +53,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -212,13 +213,21 @@ struct TemporalInputs {
     cv::Mat irPrev, irCur, viPrev, viCur, fusedPrev, fusedCur;
 };
 // Source flows (visible and IR, both directions) can be passed in precomputed, so several
-// fused streams over the same sources share them; empty Mats are computed here.
+// fused streams over the same sources share them. computeSourceFlows also computes what
+// depends on the sources alone for the metrics asked for, over `mask`: the sources'
+// self-warping errors (MS2R's denominator) and their flicker; temporalMetrics reuses those
+// when it is given the same mask (the same pixel buffer, or both empty).
 struct SourceFlows {
     cv::Mat viFw, viBw, irFw, irBw; // fw: t-1 -> t, bw: t -> t-1
     cv::Mat viMask, irMask;         // Lai consistency of (bw, fw), CV_8UC1, when needed
+    cv::Mat mask;                   // the region the values below were computed over
+    double sweIr = std::numeric_limits<double>::quiet_NaN(); // NaN: not computed
+    double sweVi = std::numeric_limits<double>::quiet_NaN();
+    double flickerIr = std::numeric_limits<double>::quiet_NaN();
+    double flickerVi = std::numeric_limits<double>::quiet_NaN();
 };
 SourceFlows computeSourceFlows(const TemporalInputs& in, const std::vector<Metric>& which,
-                               const FlowOptions& opt = {});
+                               const FlowOptions& opt = {}, const cv::Mat& mask = {});
 Values temporalMetrics(const TemporalInputs& in, const std::vector<Metric>& which,
                        const FlowOptions& opt = {}, const cv::Mat& mask = {},
                        const SourceFlows* flows = nullptr);

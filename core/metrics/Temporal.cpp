@@ -746,9 +746,27 @@ cv::Mat warpBackwardFused(const cv::Mat& img, const cv::Mat& flow) {
 } // namespace detail
 
 namespace {
+// Self-warping error of a clip: 0.5 (mean |X_t - W(X_{t-1}, bw)| + mean |X_{t-1} - W(X_t, fw)|)
+// over srcMask.
+double selfWarpError(const cv::Mat& prev, const cv::Mat& cur, const cv::Mat& fw, const cv::Mat& bw,
+                     const cv::Mat& srcMask, MapMemo& maps) {
+    Residual e1{1, &srcMask}, e2{1, &srcMask};
+    warpResiduals(prev, cur, maps(bw), &e1, 1);
+    warpResiduals(cur, prev, maps(fw), &e2, 1);
+    return 0.5 * (e1.mean() + e2.mean());
+}
+
+// |mean grey(t) - mean grey(t-1)| over the mask.
+double flicker(const cv::Mat& gp, const cv::Mat& gc, const cv::Mat& mask) {
+    const double mp = mask.empty() ? cv::mean(gp)[0] : cv::mean(gp, mask)[0];
+    const double mc = mask.empty() ? cv::mean(gc)[0] : cv::mean(gc, mask)[0];
+    return std::abs(mc - mp);
+}
+
 SourceFlows sourceFlows(const TemporalInputs& in, const std::vector<Metric>& which,
-                        const FlowOptions& opt, GreyMemo& g, MapMemo& maps) {
+                        const FlowOptions& opt, GreyMemo& g, MapMemo& maps, const cv::Mat& mask) {
     SourceFlows f;
+    f.mask = mask;
     const bool needVi = wants(which, Metric::FlowD) || wants(which, Metric::WarpError) ||
                         wants(which, Metric::BiSWE) || wants(which, Metric::MS2R);
     const bool needVif = wants(which, Metric::WarpError) || wants(which, Metric::BiSWE) ||
@@ -766,15 +784,29 @@ SourceFlows sourceFlows(const TemporalInputs& in, const std::vector<Metric>& whi
         f.irMask = consistencyFromMap(f.irBw, f.irFw, maps(f.irBw));
     }
     if (needVif) f.viMask = consistencyFromMap(f.viBw, f.viFw, maps(f.viBw));
+    // the sources' own values: the same for every fused stream
+    if (wants(which, Metric::MS2R)) {
+        const cv::Mat srcMask = andMasks(andMasks(f.viMask, f.irMask), mask);
+        f.sweIr = selfWarpError(in.irPrev, in.irCur, f.irFw, f.irBw, srcMask, maps);
+        f.sweVi = selfWarpError(in.viPrev, in.viCur, f.viFw, f.viBw, srcMask, maps);
+    }
+    if (wants(which, Metric::FlickerIR)) {
+        checkPair(in.irPrev, in.irCur, "infrared");
+        f.flickerIr = flicker(g(in.irPrev), g(in.irCur), mask);
+    }
+    if (wants(which, Metric::FlickerVI)) {
+        checkPair(in.viPrev, in.viCur, "visible");
+        f.flickerVi = flicker(g(in.viPrev), g(in.viCur), mask);
+    }
     return f;
 }
 } // namespace
 
 SourceFlows computeSourceFlows(const TemporalInputs& in, const std::vector<Metric>& which,
-                               const FlowOptions& opt) {
+                               const FlowOptions& opt, const cv::Mat& mask) {
     GreyMemo g;
     MapMemo maps;
-    return sourceFlows(in, which, opt, g, maps);
+    return sourceFlows(in, which, opt, g, maps, mask);
 }
 
 double flowD(const cv::Mat& viPrev, const cv::Mat& viCur, const cv::Mat& fusedPrev,
@@ -808,7 +840,10 @@ Values temporalMetrics(const TemporalInputs& in, const std::vector<Metric>& whic
     GreyMemo g;
     MapMemo maps; // fixed-point maps of the flows, each shared by every warp with that flow
     SourceFlows local;
-    const SourceFlows& fl = given ? *given : (local = sourceFlows(in, which, opt, g, maps));
+    const SourceFlows& fl = given ? *given : (local = sourceFlows(in, which, opt, g, maps, mask));
+    // the sources' own values are reusable when computed over the same region
+    const bool sameRegion = fl.mask.data == mask.data && fl.mask.size() == mask.size();
+    auto reuse = [&](double v) { return sameRegion && !std::isnan(v); };
     auto need = [&](const cv::Mat& m, const char* what) -> const cv::Mat& {
         if (m.empty())
             throw Error(ErrorCode::InvalidArgument,
@@ -847,39 +882,30 @@ Values temporalMetrics(const TemporalInputs& in, const std::vector<Metric>& whic
         const cv::Mat srcMask = andMasks(andMasks(viOk, irOk), mask);
         const cv::Mat fBw = flowFromGrey(g(in.fusedCur), g(in.fusedPrev), opt);
         const cv::Mat fFw = flowFromGrey(g(in.fusedPrev), g(in.fusedCur), opt);
-        // self-warping error: 0.5 (mean |X_t - W(X_{t-1}, bw)| + mean |X_{t-1} - W(X_t, fw)|)
-        auto swe = [&](const cv::Mat& prev, const cv::Mat& cur, const cv::Mat& fw,
-                       const cv::Mat& bw) {
-            Residual e1{1, &srcMask}, e2{1, &srcMask};
-            warpResiduals(prev, cur, maps(bw), &e1, 1);
-            warpResiduals(cur, prev, maps(fw), &e2, 1);
-            return 0.5 * (e1.mean() + e2.mean());
-        };
-        const double sF = swe(in.fusedPrev, in.fusedCur, fFw, fBw);
+        const double sF = selfWarpError(in.fusedPrev, in.fusedCur, fFw, fBw, srcMask, maps);
         if (wants(which, Metric::BiSWE)) out[Metric::BiSWE] = sF;
         if (wants(which, Metric::MS2R)) {
             checkPair(in.irPrev, in.irCur, "infrared");
             checkPair(in.viPrev, in.viCur, "visible");
-            const double sA = swe(in.irPrev, in.irCur, irFw, irBw);
-            const double sB = swe(in.viPrev, in.viCur, viFw, viBw);
+            const double sA = reuse(fl.sweIr)
+                                  ? fl.sweIr
+                                  : selfWarpError(in.irPrev, in.irCur, irFw, irBw, srcMask, maps);
+            const double sB = reuse(fl.sweVi)
+                                  ? fl.sweVi
+                                  : selfWarpError(in.viPrev, in.viCur, viFw, viBw, srcMask, maps);
             const double ref = 0.5 * (sA + sB);
             out[Metric::MS2R] = ref > 0 ? sF / ref : std::numeric_limits<double>::quiet_NaN();
         }
     }
-    auto flick = [&](const cv::Mat& p, const cv::Mat& c) {
-        const cv::Mat &gp = g(p), &gc = g(c);
-        const double mp = mask.empty() ? cv::mean(gp)[0] : cv::mean(gp, mask)[0];
-        const double mc = mask.empty() ? cv::mean(gc)[0] : cv::mean(gc, mask)[0];
-        return std::abs(mc - mp);
-    };
+    auto flick = [&](const cv::Mat& p, const cv::Mat& c) { return flicker(g(p), g(c), mask); };
     if (wants(which, Metric::Flicker)) out[Metric::Flicker] = flick(in.fusedPrev, in.fusedCur);
     if (wants(which, Metric::FlickerIR)) {
         checkPair(in.irPrev, in.irCur, "infrared");
-        out[Metric::FlickerIR] = flick(in.irPrev, in.irCur);
+        out[Metric::FlickerIR] = reuse(fl.flickerIr) ? fl.flickerIr : flick(in.irPrev, in.irCur);
     }
     if (wants(which, Metric::FlickerVI)) {
         checkPair(in.viPrev, in.viCur, "visible");
-        out[Metric::FlickerVI] = flick(in.viPrev, in.viCur);
+        out[Metric::FlickerVI] = reuse(fl.flickerVi) ? fl.flickerVi : flick(in.viPrev, in.viCur);
     }
     return out;
 }

@@ -308,6 +308,22 @@ void TestMetricsTemporal::fusedResidualsMatchRemap() {
     cv::circle(mask, {120, 90}, 70, cv::Scalar(255), -1);
     const FlowOptions opt{FlowMethod::DisFast};
     const auto v = temporalMetrics({ir0, ir1, vi0, vi1, f0, f1}, temporalMetrics(), opt, mask);
+    // precomputed source flows and source-only values (the engine's shared part) give exactly
+    // the same numbers, also when they were computed over another region (then not reused)
+    const SourceFlows pre =
+        computeSourceFlows({ir0, ir1, vi0, vi1, f0, f1}, temporalMetrics(), opt, mask);
+    QVERIFY(!std::isnan(pre.sweIr) && !std::isnan(pre.sweVi) && !std::isnan(pre.flickerIr));
+    const SourceFlows whole =
+        computeSourceFlows({ir0, ir1, vi0, vi1, f0, f1}, temporalMetrics(), opt);
+    for (const SourceFlows* fl : {&pre, &whole}) {
+        const auto again =
+            temporalMetrics({ir0, ir1, vi0, vi1, f0, f1}, temporalMetrics(), opt, mask, fl);
+        for (Metric m : temporalMetrics())
+            QVERIFY2(again.at(m) == v.at(m), qPrintable(QString("%1: %2 vs %3")
+                                                            .arg(metricName(m))
+                                                            .arg(again.at(m), 0, 'g', 17)
+                                                            .arg(v.at(m), 0, 'g', 17)));
+    }
 
     const cv::Mat viBw = computeFlow(vi1, vi0, opt), viFw = computeFlow(vi0, vi1, opt);
     const cv::Mat irBw = computeFlow(ir1, ir0, opt), irFw = computeFlow(ir0, ir1, opt);
