@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -85,51 +86,75 @@ double maskedMean(const cv::Mat& map, const cv::Mat& mask) {
     return cv::mean(map, mask)[0];
 }
 
-// 256-bin histogram of an 8-bit image (masked).
+// 256-bin histogram of an 8-bit image (masked). Integer counts (exact, so the same as
+// counting in double), in four sub-histograms so that runs of equal values do not wait on
+// each other's increments.
 std::array<double, 256> histogram(const cv::Mat& g8, const cv::Mat& mask, double* n) {
-    std::array<double, 256> h{};
-    double cnt = 0;
+    std::array<std::uint32_t, 4 * 256> c{};
+    std::uint64_t cnt = 0;
     for (int y = 0; y < g8.rows; ++y) {
         const uchar* p = g8.ptr<uchar>(y);
-        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(y);
-        for (int x = 0; x < g8.cols; ++x)
-            if (!m || m[x]) {
-                h[p[x]] += 1;
-                cnt += 1;
+        if (mask.empty()) {
+            int x = 0;
+            for (; x + 4 <= g8.cols; x += 4) {
+                ++c[p[x]];
+                ++c[256 + p[x + 1]];
+                ++c[512 + p[x + 2]];
+                ++c[768 + p[x + 3]];
             }
+            for (; x < g8.cols; ++x)
+                ++c[p[x]];
+            cnt += g8.cols;
+        } else {
+            const uchar* m = mask.ptr<uchar>(y);
+            for (int x = 0; x < g8.cols; ++x)
+                if (m[x]) {
+                    ++c[p[x]];
+                    ++cnt;
+                }
+        }
     }
-    *n = cnt;
+    std::array<double, 256> h;
+    for (int i = 0; i < 256; ++i)
+        h[i] = double(c[i]) + double(c[256 + i]) + double(c[512 + i]) + double(c[768 + i]);
+    *n = double(cnt);
     return h;
 }
 
-double entropyOfCounts(const double* h, size_t bins, double n, LogBase b) {
+template <class Count> double entropyOfCounts(const Count* h, size_t bins, double n, LogBase b) {
     double e = 0;
     for (size_t i = 0; i < bins; ++i)
         if (h[i] > 0) {
-            const double p = h[i] / n;
+            const double p = double(h[i]) / n;
             e -= p * logb(p, b);
         }
     return e;
 }
 
 // Joint entropy as Hab.m: indices are uint8 + 1 (saturating), so with `saturate` the levels
-// 254 and 255 share a bin.
+// 254 and 255 share a bin. Integer counts (exact).
 double jointEntropy(const cv::Mat& a8, const cv::Mat& f8, const cv::Mat& mask, bool saturate,
                     LogBase b) {
-    std::vector<double> h(256 * 256, 0.0);
-    double n = 0;
+    std::vector<std::uint32_t> h(256 * 256, 0);
+    std::uint64_t n = 0;
     const int cap = saturate ? 254 : 255;
     for (int y = 0; y < a8.rows; ++y) {
         const uchar* pa = a8.ptr<uchar>(y);
         const uchar* pf = f8.ptr<uchar>(y);
         const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(y);
-        for (int x = 0; x < a8.cols; ++x)
-            if (!m || m[x]) {
-                h[std::min<int>(pa[x], cap) * 256 + std::min<int>(pf[x], cap)] += 1;
-                n += 1;
-            }
+        if (!m) {
+            for (int x = 0; x < a8.cols; ++x)
+                ++h[std::min<int>(pa[x], cap) * 256 + std::min<int>(pf[x], cap)];
+            n += a8.cols;
+        } else {
+            for (int x = 0; x < a8.cols; ++x)
+                if (m[x]) {
+                    ++h[std::min<int>(pa[x], cap) * 256 + std::min<int>(pf[x], cap)];
+                    ++n;
+                }
+        }
     }
-    return entropyOfCounts(h.data(), h.size(), n, b);
+    return entropyOfCounts(h.data(), h.size(), double(n), b);
 }
 
 // Pearson correlation of two CV_64F maps over the mask. `quirkMeanA`: numerator uses x - mq
@@ -865,26 +890,44 @@ Values imageMetrics(const cv::Mat& ir, const cv::Mat& vi, const cv::Mat& fused,
     }
 
     if (wants(Metric::SF)) {
-        double rf = 0, nr = 0, cf = 0, nc = 0;
+        // sums of squared differences of 8-bit values: exact integers (the same in any order,
+        // and the same as summing w.f's doubles)
+        std::int64_t rf = 0, nr = 0, cf = 0, nc = 0;
         for (int y = 0; y < rows; ++y) {
-            const double* p = w.f.ptr<double>(y);
-            const double* pn = y + 1 < rows ? w.f.ptr<double>(y + 1) : nullptr;
-            const uchar* mk = m.empty() ? nullptr : m.ptr<uchar>(y);
-            const uchar* mkn = (m.empty() || !pn) ? nullptr : m.ptr<uchar>(y + 1);
+            const uchar* p = w.f8.ptr<uchar>(y);
+            const uchar* pn = y + 1 < rows ? w.f8.ptr<uchar>(y + 1) : nullptr;
+            if (m.empty()) {
+                if (pn) {
+                    for (int x = 0; x < cols; ++x) {
+                        const int d = int(pn[x]) - int(p[x]);
+                        rf += d * d;
+                    }
+                    nr += cols;
+                }
+                for (int x = 0; x + 1 < cols; ++x) {
+                    const int d = int(p[x + 1]) - int(p[x]);
+                    cf += d * d;
+                }
+                nc += cols - 1;
+                continue;
+            }
+            const uchar* mk = m.ptr<uchar>(y);
+            const uchar* mkn = pn ? m.ptr<uchar>(y + 1) : nullptr;
             for (int x = 0; x < cols; ++x) {
-                if (pn && (!mk || (mk[x] && mkn[x]))) {
-                    const double d = pn[x] - p[x];
+                if (pn && mk[x] && mkn[x]) {
+                    const int d = int(pn[x]) - int(p[x]);
                     rf += d * d;
                     nr += 1;
                 }
-                if (x + 1 < cols && (!mk || (mk[x] && mk[x + 1]))) {
-                    const double d = p[x + 1] - p[x];
+                if (x + 1 < cols && mk[x] && mk[x + 1]) {
+                    const int d = int(p[x + 1]) - int(p[x]);
                     cf += d * d;
                     nc += 1;
                 }
             }
         }
-        const double RF = nr > 0 ? rf / nr : 0, CF = nc > 0 ? cf / nc : 0;
+        const double RF = nr > 0 ? double(rf) / double(nr) : 0,
+                     CF = nc > 0 ? double(cf) / double(nc) : 0;
         out[Metric::SF] = std::sqrt(RF + CF);
     }
 
@@ -933,19 +976,31 @@ Values imageMetrics(const cv::Mat& ir, const cv::Mat& vi, const cv::Mat& fused,
     }
 
     if (wants(Metric::PSNR)) {
-        double sa = 0, sb = 0, n = 0;
+        // exact integer sums of squared 8-bit differences (see SF)
+        std::int64_t ia = 0, ib = 0, in = 0;
         for (int y = 0; y < rows; ++y) {
-            const double* pa = w.a.ptr<double>(y);
-            const double* pb = w.b.ptr<double>(y);
-            const double* pf = w.f.ptr<double>(y);
+            const uchar* pa = w.a8.ptr<uchar>(y);
+            const uchar* pb = w.b8.ptr<uchar>(y);
+            const uchar* pf = w.f8.ptr<uchar>(y);
             const uchar* mk = m.empty() ? nullptr : m.ptr<uchar>(y);
+            if (!mk) {
+                for (int x = 0; x < cols; ++x) {
+                    const int da = int(pf[x]) - int(pa[x]), db = int(pf[x]) - int(pb[x]);
+                    ia += da * da;
+                    ib += db * db;
+                }
+                in += cols;
+                continue;
+            }
             for (int x = 0; x < cols; ++x) {
-                if (mk && !mk[x]) continue;
-                sa += (pf[x] - pa[x]) * (pf[x] - pa[x]);
-                sb += (pf[x] - pb[x]) * (pf[x] - pb[x]);
-                n += 1;
+                if (!mk[x]) continue;
+                const int da = int(pf[x]) - int(pa[x]), db = int(pf[x]) - int(pb[x]);
+                ia += da * da;
+                ib += db * db;
+                in += 1;
             }
         }
+        const double sa = double(ia), sb = double(ib), n = double(in);
         double mse = 0.5 * sa / n + 0.5 * sb / n;     // on [0,255]
         if (conv.psnrUnitScale) mse /= 255.0 * 255.0; // toolbox: on [0,1], peak still 255
         out[Metric::PSNR] = mse > 0 ? 20.0 * std::log10(255.0 / std::sqrt(mse))
