@@ -19,9 +19,14 @@
 #include <QValueAxis>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <limits>
+#include <map>
+#include <mutex>
 
+#include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "core/common/Error.h"
@@ -79,51 +84,85 @@ public:
     std::map<int, StreamMetrics> out;
     void run() override {
         using namespace vf::metrics;
-        const std::vector<Metric> image{Metric::EN, Metric::MI, Metric::SD, Metric::SSIM,
-                                        Metric::VIF};
-        const std::vector<Metric> temporal{Metric::FlowD, Metric::Flicker};
-        qint64 all = 0, done = 0;
+        qint64 all = 0;
         for (const auto& t : targets_)
             all += t.frames;
+        std::atomic<qint64> done{0};
         for (const auto& t : targets_) {
             StreamMetrics sm;
             sm.name = t.name;
             sm.color = t.color;
             for (const QString& n : MetricsPanel::metricNames())
                 sm.perFrame[n].assign(size_t(total_), std::numeric_limits<double>::quiet_NaN());
-            vf::io::FrameSequence seq(t.folder.toStdString());
-            cv::Mat ir, vi, fused, pIr, pVi, pF;
-            for (qint64 i = 0; i < t.frames && i < seq.frameCount(); ++i) {
-                cancelToken().check();
-                const qint64 f = t.first + i;
-                fused = seq.read(i);
-                ir = fit(ir_->read(f), t, fused.size());
-                vi = fit(vi_->read(f), t, fused.size());
-                const Values v = imageMetrics(ir, vi, fused, image);
-                for (const auto& [m, val] : v)
-                    sm.perFrame[QString::fromLatin1(metricName(m))][size_t(f)] = val;
-                if (i > 0) {
-                    TemporalInputs in{pIr, ir, pVi, vi, pF, fused};
-                    const Values tv = temporalMetrics(in, temporal);
-                    for (const auto& [m, val] : tv)
-                        sm.perFrame[QString::fromLatin1(metricName(m))][size_t(f)] = val;
-                }
-                pIr = ir;
-                pVi = vi;
-                pF = fused;
-                reportProgress(++done, all, t.name);
-            }
+            const qint64 n = std::min<qint64>(
+                t.frames, vf::io::FrameSequence(t.folder.toStdString()).frameCount());
+            // frames in contiguous blocks, one per thread (each block reads its own frames
+            // forwards with its own readers); the values do not depend on the split
+            const int blocks =
+                int(std::clamp<qint64>(cv::getNumThreads(), 1, std::max<qint64>(n, 1)));
+            std::mutex errMu;
+            std::exception_ptr firstError;
+            cv::parallel_for_(
+                cv::Range(0, blocks),
+                [&](const cv::Range& r) {
+                    for (int b = r.start; b < r.end; ++b) {
+                        try {
+                            streamBlock(t, n * b / blocks, n * (b + 1) / blocks, sm, done, all);
+                        } catch (...) {
+                            std::lock_guard<std::mutex> l(errMu);
+                            if (!firstError) firstError = std::current_exception();
+                        }
+                    }
+                },
+                blocks);
+            if (firstError) std::rethrow_exception(firstError);
             for (auto& [name, vals] : sm.perFrame) {
                 double s = 0;
-                int n = 0;
+                int k = 0;
                 for (double x : vals)
                     if (std::isfinite(x)) {
                         s += x;
-                        ++n;
+                        ++k;
                     }
-                sm.mean[name] = n ? s / n : std::numeric_limits<double>::quiet_NaN();
+                sm.mean[name] = k ? s / k : std::numeric_limits<double>::quiet_NaN();
             }
             out[t.id] = std::move(sm);
+        }
+    }
+    // Frames [i0, i1) of a stream (frame i0 - 1 is read too, for its temporal pair). Writes
+    // only those frames' entries of sm.perFrame, whose vectors are all allocated already.
+    void streamBlock(const Target& t, qint64 i0, qint64 i1, StreamMetrics& sm,
+                     std::atomic<qint64>& done, qint64 all) {
+        using namespace vf::metrics;
+        const std::vector<Metric> image{Metric::EN, Metric::MI, Metric::SD, Metric::SSIM,
+                                        Metric::VIF};
+        const std::vector<Metric> temporal{Metric::FlowD, Metric::Flicker};
+        const auto irR = ir_->clone(), viR = vi_->clone();
+        vf::io::FrameSequence seq(t.folder.toStdString());
+        std::map<Metric, std::vector<double>*> dst;
+        for (Metric m : image)
+            dst[m] = &sm.perFrame.at(QString::fromLatin1(metricName(m)));
+        for (Metric m : temporal)
+            dst[m] = &sm.perFrame.at(QString::fromLatin1(metricName(m)));
+        cv::Mat pIr, pVi, pF;
+        for (qint64 i = std::max<qint64>(0, i0 - 1); i < i1; ++i) {
+            cancelToken().check();
+            const qint64 f = t.first + i;
+            const cv::Mat fused = seq.read(i);
+            const cv::Mat ir = fit(irR->read(f), t, fused.size());
+            const cv::Mat vi = fit(viR->read(f), t, fused.size());
+            if (i >= i0) {
+                for (const auto& [m, val] : imageMetrics(ir, vi, fused, image))
+                    (*dst.at(m))[size_t(f)] = val;
+                if (i > 0)
+                    for (const auto& [m, val] :
+                         temporalMetrics(TemporalInputs{pIr, ir, pVi, vi, pF, fused}, temporal))
+                        (*dst.at(m))[size_t(f)] = val;
+                reportProgress(++done, all, t.name);
+            }
+            pIr = ir;
+            pVi = vi;
+            pF = fused;
         }
     }
     void put(StreamMetrics& sm, vf::metrics::Metric m, qint64 f, double val) const {

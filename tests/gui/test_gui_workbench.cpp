@@ -7,6 +7,7 @@
 #include <QApplication>
 #include <QChartView>
 #include <QDockWidget>
+#include <QJsonObject>
 #include <QSettings>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -16,7 +17,9 @@
 #include "GuiTestUtil.h"
 #include "core/common/Resources.h"
 #include "core/fusion/FusionMethod.h"
+#include "core/io/FrameSequence.h"
 #include "core/io/FrameSource.h"
+#include "core/metrics/Metrics.h"
 #include "ui/FuseJobs.h"
 #include "ui/MainWindow.h"
 #include "ui/MetricsPanel.h"
@@ -299,6 +302,38 @@ private Q_SLOTS:
         QVERIFY(waitJob(j, 240000));
         QVERIFY2(j->state() == Job::State::Finished, qPrintable(j->error()));
         QTRY_VERIFY(!mp->results().empty());
+        // the values are those of the metric functions on the same frames (the job splits
+        // the frames into blocks, one per thread; frame first + frames/2 starts a block and
+        // its temporal pair spans two blocks)
+        int checked = 0;
+        for (const auto& s : ws()->streams()) {
+            const QJsonObject roi = s.params.value(QStringLiteral("roi")).toObject();
+            if (!mp->results().count(s.id) || roi.value(QStringLiteral("w")).toInt() > 0 ||
+                s.frames < 4)
+                continue;
+            const StreamMetrics& sm = mp->results().at(s.id);
+            vf::io::FrameSequence seq(s.path.toStdString());
+            auto ir = vf::io::openSource(vf::demoInfrared());
+            auto vi = vf::io::openSource(vf::demoVisible());
+            for (qint64 i : {qint64(0), s.frames / 2 - 1, s.frames / 2, s.frames - 1}) {
+                const qint64 f = s.firstFrame + i;
+                const cv::Mat F = seq.read(i), A = ir->read(f), B = vi->read(f);
+                if (A.size() != F.size()) continue; // a preview-scaled stream
+                namespace vm = vf::metrics;
+                const auto iv = vm::imageMetrics(A, B, F, {vm::Metric::EN, vm::Metric::SSIM});
+                QCOMPARE(sm.perFrame.at(QStringLiteral("EN"))[size_t(f)], iv.at(vm::Metric::EN));
+                QCOMPARE(sm.perFrame.at(QStringLiteral("SSIM"))[size_t(f)],
+                         iv.at(vm::Metric::SSIM));
+                if (i == 0) continue;
+                const vm::TemporalInputs in{ir->read(f - 1), A, vi->read(f - 1), B,
+                                            seq.read(i - 1), F};
+                const auto tv = vm::temporalMetrics(in, {vm::Metric::FlowD});
+                QCOMPARE(sm.perFrame.at(QStringLiteral("flowD"))[size_t(f)],
+                         tv.at(vm::Metric::FlowD));
+                ++checked;
+            }
+        }
+        QVERIFY(checked > 0);
         QTableWidget* t = mp->table();
         QVERIFY(t->rowCount() >= 1);
         // every column with values has exactly one best (highlighted) cell
