@@ -33,9 +33,12 @@ inline void store4(double* p, const V4& v) {
 // out[x] = k[r] c[x] + sum_{t<r} k[t] (lo_t[x] + hi_t[x]) with the taps in this order, for the
 // rows of a vertical pass (row(t) = rows[t]) or the shifted views of a horizontal one
 // (row(t) = in + t). x in blocks of 8 (two accumulators), then 4, then one at a time.
-template <class Row>
+// NT > 0: the filter length as a constant (n is then NT), so that the tap loops unroll and
+// loads shared by neighbouring taps are done once.
+template <int NT, class Row>
 [[gnu::always_inline]] inline void symFilter(Row row, double* __restrict out, int w,
-                                             const double* k, int n) {
+                                             const double* k, int nRun) {
+    const int n = NT > 0 ? NT : nRun;
     const int r = n / 2;
     const double kc = k[r];
     const double* c = row(r);
@@ -46,6 +49,7 @@ template <class Row>
         load4(v, c + x + 4);
         a0 = kc * u;
         a1 = kc * v;
+#pragma GCC unroll 16
         for (int t = 0; t < r; ++t) {
             const double kt = k[t];
             const double* lo = row(t) + x;
@@ -64,6 +68,7 @@ template <class Row>
     for (; x + 4 <= w; x += 4) {
         load4(u, c + x);
         a0 = kc * u;
+#pragma GCC unroll 16
         for (int t = 0; t < r; ++t) {
             load4(u, row(t) + x);
             load4(v, row(n - 1 - t) + x);
@@ -82,19 +87,42 @@ template <class Row>
 // out[x] = sum_t k[t] in[x + t], x in [0, w), k symmetric of odd length n.
 VF_SEP_CLONES void rowPass(const double* __restrict in, double* __restrict out, int w,
                            const double* k, int n) {
-    symFilter([in](int t) { return in + t; }, out, w, k, n);
+    const auto row = [in](int t) { return in + t; };
+    // constant lengths for the metrics' windows (SSIM 11, VIF 17, 9, 5, 3)
+    switch (n) {
+    case 3:
+        symFilter<3>(row, out, w, k, n);
+        break;
+    case 5:
+        symFilter<5>(row, out, w, k, n);
+        break;
+    case 9:
+        symFilter<9>(row, out, w, k, n);
+        break;
+    case 11:
+        symFilter<11>(row, out, w, k, n);
+        break;
+    case 17:
+        symFilter<17>(row, out, w, k, n);
+        break;
+    default:
+        symFilter<0>(row, out, w, k, n);
+    }
 }
 
 // out[x] = sum_t k[t] rows[t][x].
 VF_SEP_CLONES void colPass(const double* const* rows, double* __restrict out, int w,
                            const double* k, int n) {
-    symFilter([rows](int t) { return rows[t]; }, out, w, k, n);
+    symFilter<0>([rows](int t) { return rows[t]; }, out, w, k, n);
 }
 
 // Two output rows of colPass at once: out0 from rows[0 .. n-1], out1 from rows[1 .. n] (each
 // loaded row serves both; every output has colPass's arithmetic).
-VF_SEP_CLONES void colPass2(const double* const* rows, double* __restrict out0,
-                            double* __restrict out1, int w, const double* k, int n) {
+template <int NT>
+[[gnu::always_inline]] inline void colPass2T(const double* const* rows, double* __restrict out0,
+                                             double* __restrict out1, int w, const double* k,
+                                             int nRun) {
+    const int n = NT > 0 ? NT : nRun;
     const int r = n / 2;
     const double kc = k[r];
     int x = 0;
@@ -108,6 +136,7 @@ VF_SEP_CLONES void colPass2(const double* const* rows, double* __restrict out0,
         b0 = kc * u;
         load4(u, rows[r + 1] + x + 4);
         b1 = kc * u;
+#pragma GCC unroll 16
         for (int t = 0; t < r; ++t) {
             const double kt = k[t];
             const double *l = rows[t] + x, *m = rows[t + 1] + x;
@@ -132,8 +161,31 @@ VF_SEP_CLONES void colPass2(const double* const* rows, double* __restrict out0,
         store4(out1 + x + 4, b1);
     }
     if (x < w) {
-        symFilter([rows, x](int t) { return rows[t] + x; }, out0 + x, w - x, k, n);
-        symFilter([rows, x](int t) { return rows[t + 1] + x; }, out1 + x, w - x, k, n);
+        symFilter<NT>([rows, x](int t) { return rows[t] + x; }, out0 + x, w - x, k, n);
+        symFilter<NT>([rows, x](int t) { return rows[t + 1] + x; }, out1 + x, w - x, k, n);
+    }
+}
+
+VF_SEP_CLONES void colPass2(const double* const* rows, double* __restrict out0,
+                            double* __restrict out1, int w, const double* k, int n) {
+    switch (n) { // as in rowPass
+    case 3:
+        colPass2T<3>(rows, out0, out1, w, k, n);
+        break;
+    case 5:
+        colPass2T<5>(rows, out0, out1, w, k, n);
+        break;
+    case 9:
+        colPass2T<9>(rows, out0, out1, w, k, n);
+        break;
+    case 11:
+        colPass2T<11>(rows, out0, out1, w, k, n);
+        break;
+    case 17:
+        colPass2T<17>(rows, out0, out1, w, k, n);
+        break;
+    default:
+        colPass2T<0>(rows, out0, out1, w, k, n);
     }
 }
 
