@@ -24,7 +24,10 @@
 #include <exception>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
+#include <tuple>
 
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
@@ -84,22 +87,31 @@ public:
     std::map<int, StreamMetrics> out;
     void run() override {
         using namespace vf::metrics;
-        qint64 all = 0;
-        for (const auto& t : targets_)
-            all += t.frames;
-        std::atomic<qint64> done{0};
-        for (const auto& t : targets_) {
-            StreamMetrics sm;
-            sm.name = t.name;
-            sm.color = t.color;
+        // frames each stream really has (its folder may hold fewer than planned), and the
+        // span of pair frames they cover
+        const size_t nt = targets_.size();
+        std::vector<qint64> count(nt);
+        qint64 lo = total_, hi = 0, all = 0;
+        std::vector<StreamMetrics> sms(nt);
+        for (size_t k = 0; k < nt; ++k) {
+            const Target& t = targets_[k];
+            count[k] = std::min<qint64>(t.frames,
+                                        vf::io::FrameSequence(t.folder.toStdString()).frameCount());
+            all += count[k];
+            if (count[k] > 0) {
+                lo = std::min(lo, t.first);
+                hi = std::max(hi, t.first + count[k]);
+            }
+            sms[k].name = t.name;
+            sms[k].color = t.color;
             for (const QString& n : MetricsPanel::metricNames())
-                sm.perFrame[n].assign(size_t(total_), std::numeric_limits<double>::quiet_NaN());
-            const qint64 n = std::min<qint64>(
-                t.frames, vf::io::FrameSequence(t.folder.toStdString()).frameCount());
-            // frames in contiguous blocks, one per thread (each block reads its own frames
+                sms[k].perFrame[n].assign(size_t(total_), std::numeric_limits<double>::quiet_NaN());
+        }
+        if (hi > lo) {
+            // pair frames in contiguous blocks, one per thread (each block reads its frames
             // forwards with its own readers); the values do not depend on the split
-            const int blocks =
-                int(std::clamp<qint64>(cv::getNumThreads(), 1, std::max<qint64>(n, 1)));
+            std::atomic<qint64> done{0};
+            const int blocks = int(std::clamp<qint64>(cv::getNumThreads(), 1, hi - lo));
             std::mutex errMu;
             std::exception_ptr firstError;
             cv::parallel_for_(
@@ -107,7 +119,8 @@ public:
                 [&](const cv::Range& r) {
                     for (int b = r.start; b < r.end; ++b) {
                         try {
-                            streamBlock(t, n * b / blocks, n * (b + 1) / blocks, sm, done, all);
+                            pairBlock(lo + (hi - lo) * b / blocks,
+                                      lo + (hi - lo) * (b + 1) / blocks, count, sms, done, all);
                         } catch (...) {
                             std::lock_guard<std::mutex> l(errMu);
                             if (!firstError) firstError = std::current_exception();
@@ -116,53 +129,84 @@ public:
                 },
                 blocks);
             if (firstError) std::rethrow_exception(firstError);
+        }
+        for (size_t k = 0; k < nt; ++k) {
+            StreamMetrics& sm = sms[k];
             for (auto& [name, vals] : sm.perFrame) {
                 double s = 0;
-                int k = 0;
+                int m = 0;
                 for (double x : vals)
                     if (std::isfinite(x)) {
                         s += x;
-                        ++k;
+                        ++m;
                     }
-                sm.mean[name] = k ? s / k : std::numeric_limits<double>::quiet_NaN();
+                sm.mean[name] = m ? s / m : std::numeric_limits<double>::quiet_NaN();
             }
-            out[t.id] = std::move(sm);
+            out[targets_[k].id] = std::move(sm);
         }
     }
-    // Frames [i0, i1) of a stream (frame i0 - 1 is read too, for its temporal pair). Writes
-    // only those frames' entries of sm.perFrame, whose vectors are all allocated already.
-    void streamBlock(const Target& t, qint64 i0, qint64 i1, StreamMetrics& sm,
-                     std::atomic<qint64>& done, qint64 all) {
+    // Pair frames [f0, f1) of every stream (frame f0 - 1 is read too, for the temporal pairs
+    // at f0). The sources are read once per frame, and streams of the same geometry share the
+    // fitted sources and the source flows of each frame pair. Writes only those frames'
+    // entries of the (already allocated) per-frame vectors.
+    void pairBlock(qint64 f0, qint64 f1, const std::vector<qint64>& count,
+                   std::vector<StreamMetrics>& sms, std::atomic<qint64>& done, qint64 all) {
         using namespace vf::metrics;
         const std::vector<Metric> image{Metric::EN, Metric::MI, Metric::SD, Metric::SSIM,
                                         Metric::VIF};
         const std::vector<Metric> temporal{Metric::FlowD, Metric::Flicker};
         const auto irR = ir_->clone(), viR = vi_->clone();
-        vf::io::FrameSequence seq(t.folder.toStdString());
-        std::map<Metric, std::vector<double>*> dst;
-        for (Metric m : image)
-            dst[m] = &sm.perFrame.at(QString::fromLatin1(metricName(m)));
-        for (Metric m : temporal)
-            dst[m] = &sm.perFrame.at(QString::fromLatin1(metricName(m)));
-        cv::Mat pIr, pVi, pF;
-        for (qint64 i = std::max<qint64>(0, i0 - 1); i < i1; ++i) {
+        const size_t nt = targets_.size();
+        std::vector<std::unique_ptr<vf::io::FrameSequence>> seqs(nt);
+        std::vector<cv::Mat> prevFused(nt);
+        // per geometry (stream region and frame size): the fitted sources of a frame and the
+        // source flows of the pair that ends there
+        struct Fitted {
+            cv::Mat ir, vi;
+            std::optional<SourceFlows> flows;
+        };
+        using Key = std::tuple<int, int, int, int, int, int>;
+        std::map<Key, Fitted> cur, prev;
+        for (qint64 f = std::max<qint64>(0, f0 - 1); f < f1; ++f) {
             cancelToken().check();
-            const qint64 f = t.first + i;
-            const cv::Mat fused = seq.read(i);
-            const cv::Mat ir = fit(irR->read(f), t, fused.size());
-            const cv::Mat vi = fit(viR->read(f), t, fused.size());
-            if (i >= i0) {
-                for (const auto& [m, val] : imageMetrics(ir, vi, fused, image))
-                    (*dst.at(m))[size_t(f)] = val;
-                if (i > 0)
-                    for (const auto& [m, val] :
-                         temporalMetrics(TemporalInputs{pIr, ir, pVi, vi, pF, fused}, temporal))
-                        (*dst.at(m))[size_t(f)] = val;
-                reportProgress(++done, all, t.name);
+            cv::Mat irF, viF;
+            for (size_t k = 0; k < nt; ++k) {
+                const Target& t = targets_[k];
+                const qint64 i = f - t.first;
+                if (i < 0 || i >= count[k]) continue;
+                if (!seqs[k])
+                    seqs[k] = std::make_unique<vf::io::FrameSequence>(t.folder.toStdString());
+                const cv::Mat fused = seqs[k]->read(i);
+                if (irF.empty()) {
+                    irF = irR->read(f);
+                    viF = viR->read(f);
+                }
+                const Key key{t.roi.x(),      t.roi.y(),  t.roi.width(),
+                              t.roi.height(), fused.cols, fused.rows};
+                auto it = cur.find(key);
+                if (it == cur.end())
+                    it = cur.emplace(key, Fitted{fit(irF, t, fused.size()),
+                                                 fit(viF, t, fused.size()), std::nullopt})
+                             .first;
+                Fitted& g = it->second;
+                if (f >= f0) {
+                    StreamMetrics& sm = sms[k];
+                    for (const auto& [m, val] : imageMetrics(g.ir, g.vi, fused, image))
+                        sm.perFrame.at(QString::fromLatin1(metricName(m)))[size_t(f)] = val;
+                    if (i > 0) {
+                        const Fitted& p = prev.at(key); // stream k covered f - 1 too
+                        const TemporalInputs in{p.ir, g.ir, p.vi, g.vi, prevFused[k], fused};
+                        if (!g.flows) g.flows = computeSourceFlows(in, temporal);
+                        for (const auto& [m, val] :
+                             temporalMetrics(in, temporal, FlowOptions{}, {}, &*g.flows))
+                            sm.perFrame.at(QString::fromLatin1(metricName(m)))[size_t(f)] = val;
+                    }
+                    reportProgress(++done, all, t.name);
+                }
+                prevFused[k] = fused;
             }
-            pIr = ir;
-            pVi = vi;
-            pF = fused;
+            prev = std::move(cur);
+            cur.clear();
         }
     }
     void put(StreamMetrics& sm, vf::metrics::Metric m, qint64 f, double val) const {
