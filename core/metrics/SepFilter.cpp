@@ -113,7 +113,46 @@ VF_SEP_CLONES void rowPass(const double* __restrict in, double* __restrict out, 
 // out[x] = sum_t k[t] rows[t][x].
 VF_SEP_CLONES void colPass(const double* const* rows, double* __restrict out, int w,
                            const double* k, int n) {
-    symFilter<0>([rows](int t) { return rows[t]; }, out, w, k, n);
+    const auto row = [rows](int t) { return rows[t]; };
+    switch (n) { // as in rowPass
+    case 3:
+        symFilter<3>(row, out, w, k, n);
+        break;
+    case 5:
+        symFilter<5>(row, out, w, k, n);
+        break;
+    case 9:
+        symFilter<9>(row, out, w, k, n);
+        break;
+    case 11:
+        symFilter<11>(row, out, w, k, n);
+        break;
+    case 17:
+        symFilter<17>(row, out, w, k, n);
+        break;
+    default:
+        symFilter<0>(row, out, w, k, n);
+    }
+}
+
+// out[x] = sum_t k[t] in[2x + t] from the even (E[i] = in[2i]) and odd (O[i] = in[2i + 1])
+// columns of the input: tap t reads E or O at x + t / 2.
+VF_SEP_CLONES void rowPassEvenOdd(const double* E, const double* O, double* __restrict out, int w,
+                                  const double* k, int n) {
+    const auto row = [E, O](int t) { return (t % 2 ? O : E) + t / 2; };
+    switch (n) { // as in rowPass
+    case 3:
+        symFilter<3>(row, out, w, k, n);
+        break;
+    case 5:
+        symFilter<5>(row, out, w, k, n);
+        break;
+    case 9:
+        symFilter<9>(row, out, w, k, n);
+        break;
+    default:
+        symFilter<0>(row, out, w, k, n);
+    }
 }
 
 // Two output rows of colPass at once: out0 from rows[0 .. n-1], out1 from rows[1 .. n] (each
@@ -312,25 +351,19 @@ cv::Mat filterValidSubsample2(const cv::Mat& img, const std::vector<double>& k) 
     if (vh <= 0 || vw <= 0) return cv::Mat();
     const int oh = (vh + 1) / 2, ow = (vw + 1) / 2;
     cv::Mat out(oh, ow, CV_64F);
-    // horizontal pass at even output columns only, for every input row
-    cv::Mat h(img.rows, ow, CV_64F);
-    for (int y = 0; y < img.rows; ++y) {
-        const double* in = img.ptr<double>(y);
-        double* o = h.ptr<double>(y);
-        const int r = n / 2;
-        for (int x = 0; x < ow; ++x) {
-            const double* p = in + 2 * x;
-            double s = k[r] * p[r];
-            for (int t = 0; t < r; ++t)
-                s += k[t] * (p[t] + p[n - 1 - t]);
-            o[x] = s;
-        }
-    }
+    // vertical pass at the kept (even) rows, over the whole width, then the horizontal pass
+    // at even columns from the even / odd halves of that row
     std::vector<const double*> rows(n);
+    std::vector<double> v(img.cols), even((img.cols + 1) / 2), odd(img.cols / 2 + 1);
     for (int y = 0; y < oh; ++y) {
         for (int t = 0; t < n; ++t)
-            rows[t] = h.ptr<double>(2 * y + t);
-        colPass(rows.data(), out.ptr<double>(y), ow, k.data(), n);
+            rows[t] = img.ptr<double>(2 * y + t);
+        colPass(rows.data(), v.data(), img.cols, k.data(), n);
+        for (int i = 0; 2 * i < img.cols; ++i)
+            even[i] = v[2 * i];
+        for (int i = 0; 2 * i + 1 < img.cols; ++i)
+            odd[i] = v[2 * i + 1];
+        rowPassEvenOdd(even.data(), odd.data(), out.ptr<double>(y), ow, k.data(), n);
     }
     return out;
 }
