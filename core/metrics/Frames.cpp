@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include <opencv2/core/utility.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -38,8 +39,11 @@ public:
         path_ = info_.path;
         proto_ = src->clone(); // only cloned from (under mu_), never read
         pool_.push_back(std::move(src));
+        // the engine's readers need the previous frame of each thread's block: two frames a
+        // thread, and a few more; at most 64 MB
         const double frameBytes = std::max(1.0, double(info_.width) * info_.height * 3);
-        capacity_ = std::clamp(int(kCacheBytes / frameBytes), 4, 32);
+        capacity_ =
+            std::clamp(std::min(int(kCacheBytes / frameBytes), 2 * cv::getNumThreads() + 4), 2, 32);
     }
     int count() const override { return static_cast<int>(info_.frameCount); }
     cv::Size size() const override { return info_.size(); }
