@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 namespace vf::metrics::detail {
 
@@ -84,55 +85,44 @@ template <int NT, class Row>
     }
 }
 
+// f(std::integral_constant<int, N>) with N = n for the metrics' filter lengths (SSIM 11, VIF 17,
+// 9, 5, 3), N = 0 (the run-time length) otherwise.
+template <class F> [[gnu::always_inline]] inline void withFilterLength(int n, F&& f) {
+    switch (n) {
+    case 3:
+        f(std::integral_constant<int, 3>{});
+        break;
+    case 5:
+        f(std::integral_constant<int, 5>{});
+        break;
+    case 9:
+        f(std::integral_constant<int, 9>{});
+        break;
+    case 11:
+        f(std::integral_constant<int, 11>{});
+        break;
+    case 17:
+        f(std::integral_constant<int, 17>{});
+        break;
+    default:
+        f(std::integral_constant<int, 0>{});
+    }
+}
+
 // out[x] = sum_t k[t] in[x + t], x in [0, w), k symmetric of odd length n.
 VF_SEP_CLONES void rowPass(const double* __restrict in, double* __restrict out, int w,
                            const double* k, int n) {
     const auto row = [in](int t) { return in + t; };
-    // constant lengths for the metrics' windows (SSIM 11, VIF 17, 9, 5, 3)
-    switch (n) {
-    case 3:
-        symFilter<3>(row, out, w, k, n);
-        break;
-    case 5:
-        symFilter<5>(row, out, w, k, n);
-        break;
-    case 9:
-        symFilter<9>(row, out, w, k, n);
-        break;
-    case 11:
-        symFilter<11>(row, out, w, k, n);
-        break;
-    case 17:
-        symFilter<17>(row, out, w, k, n);
-        break;
-    default:
-        symFilter<0>(row, out, w, k, n);
-    }
+    withFilterLength(
+        n, [&](auto N) __attribute__((always_inline)) { symFilter<N()>(row, out, w, k, n); });
 }
 
 // out[x] = sum_t k[t] rows[t][x].
 VF_SEP_CLONES void colPass(const double* const* rows, double* __restrict out, int w,
                            const double* k, int n) {
     const auto row = [rows](int t) { return rows[t]; };
-    switch (n) { // as in rowPass
-    case 3:
-        symFilter<3>(row, out, w, k, n);
-        break;
-    case 5:
-        symFilter<5>(row, out, w, k, n);
-        break;
-    case 9:
-        symFilter<9>(row, out, w, k, n);
-        break;
-    case 11:
-        symFilter<11>(row, out, w, k, n);
-        break;
-    case 17:
-        symFilter<17>(row, out, w, k, n);
-        break;
-    default:
-        symFilter<0>(row, out, w, k, n);
-    }
+    withFilterLength(
+        n, [&](auto N) __attribute__((always_inline)) { symFilter<N()>(row, out, w, k, n); });
 }
 
 // out[x] = sum_t k[t] in[2x + t] from the even (E[i] = in[2i]) and odd (O[i] = in[2i + 1])
@@ -140,19 +130,8 @@ VF_SEP_CLONES void colPass(const double* const* rows, double* __restrict out, in
 VF_SEP_CLONES void rowPassEvenOdd(const double* E, const double* O, double* __restrict out, int w,
                                   const double* k, int n) {
     const auto row = [E, O](int t) { return (t % 2 ? O : E) + t / 2; };
-    switch (n) { // as in rowPass
-    case 3:
-        symFilter<3>(row, out, w, k, n);
-        break;
-    case 5:
-        symFilter<5>(row, out, w, k, n);
-        break;
-    case 9:
-        symFilter<9>(row, out, w, k, n);
-        break;
-    default:
-        symFilter<0>(row, out, w, k, n);
-    }
+    withFilterLength(
+        n, [&](auto N) __attribute__((always_inline)) { symFilter<N()>(row, out, w, k, n); });
 }
 
 // Two output rows of colPass at once: out0 from rows[0 .. n-1], out1 from rows[1 .. n] (each
@@ -207,25 +186,9 @@ template <int NT>
 
 VF_SEP_CLONES void colPass2(const double* const* rows, double* __restrict out0,
                             double* __restrict out1, int w, const double* k, int n) {
-    switch (n) { // as in rowPass
-    case 3:
-        colPass2T<3>(rows, out0, out1, w, k, n);
-        break;
-    case 5:
-        colPass2T<5>(rows, out0, out1, w, k, n);
-        break;
-    case 9:
-        colPass2T<9>(rows, out0, out1, w, k, n);
-        break;
-    case 11:
-        colPass2T<11>(rows, out0, out1, w, k, n);
-        break;
-    case 17:
-        colPass2T<17>(rows, out0, out1, w, k, n);
-        break;
-    default:
-        colPass2T<0>(rows, out0, out1, w, k, n);
-    }
+    withFilterLength(
+        n, [&](auto N)
+               __attribute__((always_inline)) { colPass2T<N()>(rows, out0, out1, w, k, n); });
 }
 
 VF_SEP_CLONES void productRow(const double* __restrict a, const double* __restrict b,

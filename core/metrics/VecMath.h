@@ -41,47 +41,7 @@ inline double expVec(double x) {
     return er * scale;
 }
 
-// atan(x) for any x (including +-inf); NaN in, NaN out.
-inline double atanVec(double x) {
-    constexpr double atanhi[4] = {4.63647609000806093515e-01, 7.85398163397448278999e-01,
-                                  9.82793723247329054082e-01, 1.57079632679489655800e+00};
-    constexpr double atanlo[4] = {2.26987774529616870924e-17, 3.06161699786838301793e-17,
-                                  1.39033110312309984516e-17, 6.12323399573676603587e-17};
-    constexpr double aT0 = 3.33333333333329318027e-01, aT1 = -1.99999999998764832476e-01,
-                     aT2 = 1.42857142725034663711e-01, aT3 = -1.11111104054623557880e-01,
-                     aT4 = 9.09088713343650656196e-02, aT5 = -7.69187620504482999495e-02,
-                     aT6 = 6.66107313738753120669e-02, aT7 = -5.83357013379057348645e-02,
-                     aT8 = 4.97687799461593236017e-02, aT9 = -3.65315727442169155270e-02,
-                     aT10 = 1.62858201153657823623e-02;
-    const double ax = x < 0 ? -x : x;
-    const bool r0 = ax >= 0.4375, r1 = ax >= 0.6875, r2 = ax >= 1.1875, r3 = ax >= 2.4375;
-    // fdlibm's reductions: id 0: (2x-1)/(2+x), 1: (x-1)/(x+1), 2: (x-1.5)/(1+1.5x), 3: -1/x
-    double num = ax, den = 1.0, hi = 0.0, lo = 0.0;
-    num = r0 ? 2.0 * ax - 1.0 : num;
-    den = r0 ? 2.0 + ax : den;
-    hi = r0 ? atanhi[0] : hi;
-    lo = r0 ? atanlo[0] : lo;
-    num = r1 ? ax - 1.0 : num;
-    den = r1 ? ax + 1.0 : den;
-    hi = r1 ? atanhi[1] : hi;
-    lo = r1 ? atanlo[1] : lo;
-    num = r2 ? ax - 1.5 : num;
-    den = r2 ? 1.0 + 1.5 * ax : den;
-    hi = r2 ? atanhi[2] : hi;
-    lo = r2 ? atanlo[2] : lo;
-    num = r3 ? -1.0 : num;
-    den = r3 ? ax : den;
-    hi = r3 ? atanhi[3] : hi;
-    lo = r3 ? atanlo[3] : lo;
-    const double t = num / den;
-    const double z = t * t, w = z * z;
-    const double s1 = z * (aT0 + w * (aT2 + w * (aT4 + w * (aT6 + w * (aT8 + w * aT10)))));
-    const double s2 = w * (aT1 + w * (aT3 + w * (aT5 + w * (aT7 + w * aT9))));
-    const double res = hi - ((t * (s1 + s2) - lo) - t);
-    return x < 0 ? -res : res;
-}
-
-// atan(y / x) for y, x >= 0, not both 0 (x = 0 gives pi/2). atanVec's reduction and
+// atan(y / x) for y, x >= 0, not both 0 (x = 0 gives pi/2): fdlibm atan's reduction and
 // polynomial, with the reduced argument taken straight from y and x: (2t-1)/(2+t) is
 // (2y-x)/(2x+y) and so on, so there is one division instead of two, and the reduction
 // interval is chosen by exact comparisons (16y >= 7x for t >= 0.4375). For y, x integers
@@ -123,6 +83,14 @@ inline double atanRatio(double y, double x) {
     const double s1 = z * (aT0 + w * (aT2 + w * (aT4 + w * (aT6 + w * (aT8 + w * aT10)))));
     const double s2 = w * (aT1 + w * (aT3 + w * (aT5 + w * (aT7 + w * aT9))));
     return hi - ((t * (s1 + s2) - lo) - t);
+}
+
+// atan(x) for any x (including +-inf); NaN in, NaN out. atanRatio(|x|, 1) is fdlibm's atan of
+// |x| operation for operation: its comparisons 16|x| >= 7 etc. are exact, and its reduced
+// numerators and denominators are those of fdlibm scaled by powers of two.
+inline double atanVec(double x) {
+    const double r = atanRatio(x < 0 ? -x : x, 1.0);
+    return x < 0 ? -r : r;
 }
 
 } // namespace vf::metrics::detail
