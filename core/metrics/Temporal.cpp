@@ -65,7 +65,7 @@ bool wants(const std::vector<Metric>& w, Metric m) {
 }
 
 // Residuals between an 8-bit frame and a warped float row: per-element values go to a row
-// buffer (vectorised loop), then are combined per pixel and summed in order in double.
+// buffer (vectorised loop), then are combined per pixel and summed per row (rowSum).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define VF_TMP_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
@@ -580,9 +580,42 @@ struct Residual {
     double mean() const { return n > 0 ? s / n : std::numeric_limits<double>::quiet_NaN(); }
 };
 
+// s += the sum of v[x] over the row (the pixels with m[x] != 0 when m is given), n += their
+// count. Four interleaved partial sums: a single running sum over a 640-pixel row is a chain
+// of dependent additions, the partial sums run in parallel (and round no worse).
+inline void rowSum(const double* v, const uchar* m, int w, double& s, double& n) {
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int x = 0, cnt = 0;
+    if (m) {
+        // masked-out pixels add +0.0 (sums >= 0: a + 0.0 == a exactly), no branch
+        for (; x + 4 <= w; x += 4) {
+            a0 += m[x] ? v[x] : 0.0;
+            a1 += m[x + 1] ? v[x + 1] : 0.0;
+            a2 += m[x + 2] ? v[x + 2] : 0.0;
+            a3 += m[x + 3] ? v[x + 3] : 0.0;
+            cnt += (m[x] != 0) + (m[x + 1] != 0) + (m[x + 2] != 0) + (m[x + 3] != 0);
+        }
+        for (; x < w; ++x) {
+            a0 += m[x] ? v[x] : 0.0;
+            cnt += m[x] != 0;
+        }
+    } else {
+        for (; x + 4 <= w; x += 4) {
+            a0 += v[x];
+            a1 += v[x + 1];
+            a2 += v[x + 2];
+            a3 += v[x + 3];
+        }
+        for (; x < w; ++x)
+            a0 += v[x];
+        cnt = w;
+    }
+    s += (a0 + a1) + (a2 + a3);
+    n += cnt;
+}
+
 // cur (8-bit) against src warped by the fixed map, for each of the residuals in r: the same
-// per-pixel values and the same summation order (pixels in raster order, in double) as the
-// residual of cur against warpBackward(src, flow).
+// per-pixel values as the residual of cur against warpBackward(src, flow), summed per row.
 void warpResiduals(const cv::Mat& src, const cv::Mat& cur, const FixedMap& fm, Residual* r,
                    int nr) {
     const int ch = cur.channels();
@@ -590,58 +623,35 @@ void warpResiduals(const cv::Mat& src, const cv::Mat& cur, const FixedMap& fm, R
         throw Error(ErrorCode::Unsupported, "temporal metrics need 8-bit grey or BGR frames");
     const int w = cur.cols;
     std::vector<float> warped(size_t(w) * ch + 1); // + room for warpRow's spare float
-    std::vector<double> diff(size_t(w) * ch);
+    std::vector<double> diff(size_t(w) * ch), vals(w);
     for (int y = 0; y < cur.rows; ++y) {
         warpRow(src, fm, y, warped.data());
         const uchar* c = cur.ptr<uchar>(y);
         for (int q = 0; q < nr; ++q) {
             Residual& R = r[q];
             const uchar* m = R.mask->empty() ? nullptr : R.mask->ptr<uchar>(y);
+            double* v = vals.data();
             if (ch == 3) {
-                // per-pixel values (vectorised), then the in-order masked sum
-                double* v = diff.data();
+                // per-pixel values (vectorised)
                 if (R.kind == 0)
                     residualRow3<0>(c, warped.data(), w, v);
                 else if (R.kind == 1)
                     residualRow3<1>(c, warped.data(), w, v);
                 else
                     residualRow3<2>(c, warped.data(), w, v);
-                double s = R.s, n = R.n;
-                if (m)
-                    for (int x = 0; x < w; ++x) {
-                        const bool keep = m[x] != 0;
-                        s += keep ? v[x] : 0.0; // s >= 0: s + 0.0 == s exactly
-                        n += keep;
-                    }
-                else {
-                    for (int x = 0; x < w; ++x)
-                        s += v[x];
-                    n += w;
+            } else {
+                // grey frames (ch == 1) count as three equal channels, as the reference code
+                // reads them (3-channel images): the sums over channels of kinds 0 and 2 are
+                // 3 d^2, so a grey clip and its 3-channel copy score the same
+                diffRow(c, warped.data(), w, R.kind == 1, diff.data());
+                for (int x = 0; x < w; ++x) {
+                    const double d = diff[x];
+                    const double acc = R.kind == 1 ? d : (d + d) + d; // = the 3-channel sum
+                    v[x] =
+                        R.kind == 0 ? std::sqrt(acc) : (R.kind == 1 ? acc : acc / (255.0 * 255.0));
                 }
-                R.s = s;
-                R.n = n;
-                continue;
             }
-            // grey frames (ch == 1) count as three equal channels, as the reference code reads
-            // them (3-channel images): the sums over channels of kinds 0 and 2 are 3 d^2, so a
-            // grey clip and its 3-channel copy score the same
-            diffRow(c, warped.data(), w * ch, R.kind == 1, diff.data());
-            const double* d = diff.data();
-            double s = R.s, n = R.n;
-            // masked-out pixels add +0.0 (s >= 0: s + 0.0 == s exactly), no branch
-            for (int x = 0; x < w; ++x, d += ch) {
-                double acc = d[0];
-                for (int k = 1; k < ch; ++k)
-                    acc += d[k];
-                if (ch == 1 && R.kind != 1) acc = (acc + acc) + acc; // = the 3-channel sum
-                const double v =
-                    R.kind == 0 ? std::sqrt(acc) : (R.kind == 1 ? acc / ch : acc / (255.0 * 255.0));
-                const bool keep = !m || m[x];
-                s += keep ? v : 0.0;
-                n += keep;
-            }
-            R.s = s;
-            R.n = n;
+            rowSum(v, m, w, R.s, R.n);
         }
     }
 }
