@@ -217,22 +217,6 @@ cv::Mat matlabGradientY(const cv::Mat& f) {
     return g;
 }
 
-// Sum of a row of terms, four partial sums (vectorisable; the order differs from a plain loop
-// only by rounding).
-double sumRow(const double* p, int n) {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    int x = 0;
-    for (; x + 4 <= n; x += 4) {
-        s0 += p[x];
-        s1 += p[x + 1];
-        s2 += p[x + 2];
-        s3 += p[x + 3];
-    }
-    for (; x < n; ++x)
-        s0 += p[x];
-    return (s0 + s1) + (s2 + s3);
-}
-
 // SSIM map of one row: means a, b, second moments aa, bb, ab.
 VF_IM_CLONES_NOFMA void ssimTerms(const double* __restrict ma, const double* __restrict aa,
                                   const double* __restrict mb, const double* __restrict bb,
@@ -277,7 +261,7 @@ std::vector<double> ssimAgainst(const cv::Mat& f, const std::vector<const cv::Ma
                                   if (m)
                                       for (int c = 0; c < cols; ++c)
                                           terms[c] = m[c] ? terms[c] : 0.0;
-                                  sum[i] += sumRow(terms.data(), cols);
+                                  sum[i] += detail::sumRow(terms.data(), cols);
                               }
                               if (!m)
                                   n += cols;
@@ -643,12 +627,12 @@ GradientSums gradientSums(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f
                       in + 4 * len, in + 5 * len, in + 6 * len};
     auto accumulate = [&](int n, bool q, bool nb) {
         if (q) {
-            s.qNum += sumRow(qn, n);
-            s.qDen += sumRow(qd, n);
+            s.qNum += detail::sumRow(qn, n);
+            s.qDen += detail::sumRow(qd, n);
         }
         if (nb) {
-            s.nNum += sumRow(nn, n);
-            s.nDen += sumRow(nd, n);
+            s.nNum += detail::sumRow(nn, n);
+            s.nDen += detail::sumRow(nd, n);
         }
     };
 

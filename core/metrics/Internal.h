@@ -14,6 +14,22 @@ namespace vf::metrics::detail {
 // floating-point rounding.
 double fmiGradient(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, const cv::Mat& mask);
 
+// Sum of a row of terms in four interleaved partial sums (one running sum is a chain of
+// dependent additions; the order differs from a plain loop only by rounding).
+inline double sumRow(const double* p, int n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int x = 0;
+    for (; x + 4 <= n; x += 4) {
+        s0 += p[x];
+        s1 += p[x + 1];
+        s2 += p[x + 2];
+        s3 += p[x + 3];
+    }
+    for (; x < n; ++x)
+        s0 += p[x];
+    return (s0 + s1) + (s2 + s3);
+}
+
 // ent(x) = -x log2|x| (0 for x = 0) of every element, in place; vectorised.
 void entInPlace(double* x, std::size_t n);
 

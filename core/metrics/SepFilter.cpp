@@ -242,7 +242,8 @@ void filterMoments(const std::vector<const cv::Mat*>& images,
     };
     std::vector<int> ringRow(slots);
     std::vector<double> out(2 * size_t(K) * stripW);
-    std::vector<const double*> outPtr0(K), outPtr1(K), colRows(slots), src(nImg);
+    std::vector<double*> outPtr0(K), outPtr1(K); // output rows y and y + 1, per channel
+    std::vector<const double*> colRows(slots), src(nImg);
     for (int c = 0; c < K; ++c) {
         outPtr0[c] = out.data() + size_t(c) * stripW;
         outPtr1[c] = out.data() + size_t(K + c) * stripW;
@@ -295,12 +296,10 @@ void filterMoments(const std::vector<const cv::Mat*>& images,
                     const int yi = same ? std::clamp(y - r + t, 0, rows - 1) : y + t;
                     colRows[t] = ringAt(yi % slots, c);
                 }
-                double* o0 = out.data() + size_t(c) * stripW;
                 if (two)
-                    colPass2(colRows.data(), o0, out.data() + size_t(K + c) * stripW, w, k.data(),
-                             n);
+                    colPass2(colRows.data(), outPtr0[c], outPtr1[c], w, k.data(), n);
                 else
-                    colPass(colRows.data(), o0, w, k.data(), n);
+                    colPass(colRows.data(), outPtr0[c], w, k.data(), n);
             }
             onRow(y, x0, w, outPtr0.data());
             if (two) onRow(y + 1, x0, w, outPtr1.data());

@@ -580,37 +580,18 @@ struct Residual {
     double mean() const { return n > 0 ? s / n : std::numeric_limits<double>::quiet_NaN(); }
 };
 
-// s += the sum of v[x] over the row (the pixels with m[x] != 0 when m is given), n += their
-// count. Four interleaved partial sums: a single running sum over a 640-pixel row is a chain
-// of dependent additions, the partial sums run in parallel (and round no worse).
-inline void rowSum(const double* v, const uchar* m, int w, double& s, double& n) {
-    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    int x = 0, cnt = 0;
+// s += the sum of v[x] over the row (the pixels with m[x] != 0 when m is given; v is scratch:
+// masked-out values are set to 0), n += their count.
+inline void rowSum(double* v, const uchar* m, int w, double& s, double& n) {
+    int cnt = w;
     if (m) {
-        // masked-out pixels add +0.0 (sums >= 0: a + 0.0 == a exactly), no branch
-        for (; x + 4 <= w; x += 4) {
-            a0 += m[x] ? v[x] : 0.0;
-            a1 += m[x + 1] ? v[x + 1] : 0.0;
-            a2 += m[x + 2] ? v[x + 2] : 0.0;
-            a3 += m[x + 3] ? v[x + 3] : 0.0;
-            cnt += (m[x] != 0) + (m[x + 1] != 0) + (m[x + 2] != 0) + (m[x + 3] != 0);
-        }
-        for (; x < w; ++x) {
-            a0 += m[x] ? v[x] : 0.0;
+        cnt = 0;
+        for (int x = 0; x < w; ++x) {
+            v[x] = m[x] ? v[x] : 0.0;
             cnt += m[x] != 0;
         }
-    } else {
-        for (; x + 4 <= w; x += 4) {
-            a0 += v[x];
-            a1 += v[x + 1];
-            a2 += v[x + 2];
-            a3 += v[x + 3];
-        }
-        for (; x < w; ++x)
-            a0 += v[x];
-        cnt = w;
     }
-    s += (a0 + a1) + (a2 + a3);
+    s += detail::sumRow(v, w);
     n += cnt;
 }
 
