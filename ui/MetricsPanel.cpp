@@ -93,10 +93,12 @@ public:
         std::vector<qint64> count(nt);
         qint64 lo = total_, hi = 0, all = 0;
         std::vector<StreamMetrics> sms(nt);
+        // each stream's folder, listed once (the blocks read through clones)
+        std::vector<std::unique_ptr<vf::io::FrameSequence>> seqs(nt);
         for (size_t k = 0; k < nt; ++k) {
             const Target& t = targets_[k];
-            count[k] = std::min<qint64>(t.frames,
-                                        vf::io::FrameSequence(t.folder.toStdString()).frameCount());
+            seqs[k] = std::make_unique<vf::io::FrameSequence>(t.folder.toStdString());
+            count[k] = std::min<qint64>(t.frames, seqs[k]->frameCount());
             all += count[k];
             if (count[k] > 0) {
                 lo = std::min(lo, t.first);
@@ -120,7 +122,8 @@ public:
                     for (int b = r.start; b < r.end; ++b) {
                         try {
                             pairBlock(lo + (hi - lo) * b / blocks,
-                                      lo + (hi - lo) * (b + 1) / blocks, count, sms, done, all);
+                                      lo + (hi - lo) * (b + 1) / blocks, seqs, count, sms, done,
+                                      all);
                         } catch (...) {
                             std::lock_guard<std::mutex> l(errMu);
                             if (!firstError) firstError = std::current_exception();
@@ -149,15 +152,17 @@ public:
     // at f0). The sources are read once per frame, and streams of the same geometry share the
     // fitted sources and the source flows of each frame pair. Writes only those frames'
     // entries of the (already allocated) per-frame vectors.
-    void pairBlock(qint64 f0, qint64 f1, const std::vector<qint64>& count,
-                   std::vector<StreamMetrics>& sms, std::atomic<qint64>& done, qint64 all) {
+    void pairBlock(qint64 f0, qint64 f1,
+                   const std::vector<std::unique_ptr<vf::io::FrameSequence>>& seqs,
+                   const std::vector<qint64>& count, std::vector<StreamMetrics>& sms,
+                   std::atomic<qint64>& done, qint64 all) {
         using namespace vf::metrics;
         const std::vector<Metric> image{Metric::EN, Metric::MI, Metric::SD, Metric::SSIM,
                                         Metric::VIF};
         const std::vector<Metric> temporal{Metric::FlowD, Metric::Flicker};
         const auto irR = ir_->clone(), viR = vi_->clone();
         const size_t nt = targets_.size();
-        std::vector<std::unique_ptr<vf::io::FrameSequence>> seqs(nt);
+        std::vector<std::unique_ptr<vf::io::FrameSource>> fusedR(nt); // this block's readers
         std::vector<cv::Mat> prevFused(nt);
         // per geometry (stream region and frame size): the fitted sources of a frame and the
         // source flows of the pair that ends there
@@ -174,9 +179,8 @@ public:
                 const Target& t = targets_[k];
                 const qint64 i = f - t.first;
                 if (i < 0 || i >= count[k]) continue;
-                if (!seqs[k])
-                    seqs[k] = std::make_unique<vf::io::FrameSequence>(t.folder.toStdString());
-                const cv::Mat fused = seqs[k]->read(i);
+                if (!fusedR[k]) fusedR[k] = seqs[k]->clone();
+                const cv::Mat fused = fusedR[k]->read(i);
                 if (irF.empty()) {
                     irF = irR->read(f);
                     viF = viR->read(f);
@@ -208,12 +212,6 @@ public:
             prev = std::move(cur);
             cur.clear();
         }
-    }
-    void put(StreamMetrics& sm, vf::metrics::Metric m, qint64 f, double val) const {
-        auto& vals = sm.perFrame[QString::fromLatin1(vf::metrics::metricName(m))];
-        if (vals.size() != size_t(total_))
-            vals.resize(size_t(total_), std::numeric_limits<double>::quiet_NaN());
-        if (f >= 0 && f < total_) vals[size_t(f)] = val;
     }
     std::function<void(MetricsJob*)> onDone;
     void finish() override {
