@@ -74,7 +74,6 @@ struct ComparisonExportRequest {
 // The writer options of a comparison video (format, CRF, preset, chroma, tuning; fps: the
 // caller's).
 vf::io::ClipWriterOptions comparisonClipOptions(const ComparisonExportRequest& req);
-// The output size the request produces (size, or the source resolution; even for H.264).
 // The size the comparison video is written at: req.size, or the source resolution when it is
 // empty; rounded down to even numbers for H.264 4:2:0 only.
 QSize comparisonOutputSize(const ComparisonExportRequest& req);
