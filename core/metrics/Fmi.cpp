@@ -265,6 +265,10 @@ bool fmiAvx2() {
     static const bool yes = __builtin_cpu_supports("avx2");
     return yes;
 }
+bool fmiLanesSupported() {
+    static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return yes;
+}
 #endif
 
 // Statistics of all windows of row r (centres (r, 1 .. n)).
@@ -465,16 +469,377 @@ inline void windowPairs(const Win& A, const Win& B, const Win& F, double ccA, do
     pairFinish(B, F, mb, pb, vals, used);
 }
 
+#ifdef VF_FMI_AVX2
+// ------------------------------------------------------------------------------------------
+// The same quantities for eight windows at a time, one window per SIMD lane (AVX2 + FMA).
+// Everything that fmi.m derives from the window pdfs is an integer once multiplied by the
+// window sums S_X, S_F, so the staircase of the Frechet-bound copula comes from an integer
+// rank computation instead of a sequential merge:
+//   * the interval ends are the keys KA_i = cum_F(i) S_X (F, rows) and KB_k = cum_X'(k) S_F (X,
+//     columns), with X' = X for the upper bound and X reversed for the lower bound (the mirrored
+//     cdf 1 - cdf_X(7 - k) is the cdf of the reversed pdf); both end at T = S_F S_X;
+//   * every staircase cell is the segment that ends at one of the interval ends: the end KA_i
+//     closes cell (i, #{KB < KA_i}), the end KB_k closes cell (#{KA <= KB_k}, k); its mass is the
+//     end minus the largest end below it (zero for repeated ends, so each cell counts once);
+//     KB_8 = KA_8 = T never closes a cell of positive mass, which leaves 17 candidates;
+//   * the theta denominator T (sum B - csum_X csum_F) is an exact integer in double;
+//   * corr(pdf_X, pdf_F) = sum u_X u_F / sqrt(sum u_X^2 sum u_F^2) with u = 9 d - S (integers);
+//   * H_XF = c (H_X + H_F) - c log2|c| (1 - sum' pp) + c sum' pp log2 pp + sum' ent(v) with c =
+//     1 - theta, over the staircase cells (sum'), v = theta m + c pp their joint probability: the
+//     closed form of the non-staircase cells as in the scalar code, with P = Q = 1.
+// The logarithms of the 17 candidates are taken in every lane (a zero-mass candidate is masked
+// out), by fdlibm's log kernel. Agrees with the scalar code and the literal fmi.m to ~1e-13.
+namespace lanes {
+
+struct alignas(32) Stats8 {
+    std::int32_t d[9][8];    // feature - window minimum (all ones for a flat window)
+    std::int32_t cum[9][8];  // prefix sums of d; cum[8] = S
+    std::int32_t rcum[9][8]; // prefix sums of the reversed d
+    std::int32_t u[9][8];    // 9 d - S
+    std::int32_t uu[8], csum[8];
+    double ld[9][8]; // log2 d (0 where d = 0)
+    double H[8], sd[8], lS[8];
+};
+
+#define VF_LANES __attribute__((target("avx2,fma")))
+
+VF_LANES inline __m256i ld8(const std::int32_t* p) {
+    return _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
+}
+VF_LANES inline void st8(std::int32_t* p, __m256i v) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(p), v);
+}
+VF_LANES inline __m256d gatherL(const double* L, __m128i idx) {
+    const __m256d zero = _mm256_setzero_pd();
+    return _mm256_mask_i32gather_pd(zero, L, idx, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)), 8);
+}
+VF_LANES inline __m128i half(__m256i v, int h) {
+    return h ? _mm256_extracti128_si256(v, 1) : _mm256_castsi256_si128(v);
+}
+
+// log2 of four positive normal doubles: fdlibm's log kernel on m in [sqrt(1/2), sqrt(2)).
+VF_LANES inline __m256d log2Pos(__m256d x) {
+    const __m256i bits = _mm256_castpd_si256(x);
+    // adding 1 - sqrt(2)'s mantissa carries into the exponent exactly when m >= sqrt(2)
+    const __m256i kb = _mm256_srli_epi64(
+        _mm256_add_epi64(bits,
+                         _mm256_set1_epi64x(0x00095f619980c433LL) /* 2^52 - mantissa of sqrt(2) */),
+        52);
+    const __m256i k = _mm256_sub_epi64(kb, _mm256_set1_epi64x(1023));
+    const __m256d m = _mm256_castsi256_pd(_mm256_sub_epi64(bits, _mm256_slli_epi64(k, 52)));
+    const __m256d kd = _mm256_sub_pd(
+        _mm256_castsi256_pd(_mm256_or_si256(kb, _mm256_set1_epi64x(0x4330000000000000LL))),
+        _mm256_set1_pd(4503599627370496.0 + 1023.0));
+    const __m256d one = _mm256_set1_pd(1.0);
+    const __m256d f = _mm256_sub_pd(m, one);
+    const __m256d s = _mm256_div_pd(f, _mm256_add_pd(_mm256_set1_pd(2.0), f));
+    const __m256d z = _mm256_mul_pd(s, s), w = _mm256_mul_pd(z, z);
+#define c(v) _mm256_set1_pd(v)
+    const __m256d t1 = _mm256_mul_pd(
+        w, _mm256_fmadd_pd(
+               w, _mm256_fmadd_pd(w, c(1.531383769920937332e-01), c(2.222219843214978396e-01)),
+               c(3.999999999940941908e-01)));
+    const __m256d t2 = _mm256_mul_pd(
+        z, _mm256_fmadd_pd(w,
+                           _mm256_fmadd_pd(w,
+                                           _mm256_fmadd_pd(w, c(1.479819860511658591e-01),
+                                                           c(1.818357216161805012e-01)),
+                                           c(2.857142874366239149e-01)),
+                           c(6.666666666666735130e-01)));
+    const __m256d R = _mm256_add_pd(t1, t2);
+    const __m256d hfsq = _mm256_mul_pd(c(0.5), _mm256_mul_pd(f, f));
+    const __m256d lnm = _mm256_sub_pd(f, _mm256_fnmadd_pd(s, _mm256_add_pd(hfsq, R), hfsq));
+    return _mm256_fmadd_pd(lnm, c(1.4426950408889634074), kd);
+#undef c
+}
+
+// Statistics of the windows w .. w + 7 (centres (r, w + 1 ..)); g0, g1, g2 the rows r - 1 ..
+// r + 1, readable 8 ints past w + 2.
+VF_LANES void stats8(const int* g0, const int* g1, const int* g2, int w, const double* L,
+                     Stats8& o) {
+#define ldu(p) _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))
+    // column-major, as MATLAB's (:)
+    const __m256i v[9] = {ldu(g0 + w),     ldu(g1 + w),     ldu(g2 + w),
+                          ldu(g0 + w + 1), ldu(g1 + w + 1), ldu(g2 + w + 1),
+                          ldu(g0 + w + 2), ldu(g1 + w + 2), ldu(g2 + w + 2)};
+#undef ldu
+    __m256i mn = v[0], mx = v[0];
+    for (int i = 1; i < 9; ++i) {
+        mn = _mm256_min_epi32(mn, v[i]);
+        mx = _mm256_max_epi32(mx, v[i]);
+    }
+    const __m256i flat = _mm256_cmpeq_epi32(mn, mx);
+    const __m256i one = _mm256_set1_epi32(1);
+    __m256i d[9], S = _mm256_setzero_si256(), E1 = S, E2 = S, cs = S;
+    for (int i = 0; i < 9; ++i) {
+        d[i] = _mm256_blendv_epi8(_mm256_sub_epi32(v[i], mn), one, flat);
+        S = _mm256_add_epi32(S, d[i]);
+        st8(o.d[i], d[i]);
+        st8(o.cum[i], S);
+        cs = _mm256_add_epi32(cs, S);
+        E1 = _mm256_add_epi32(E1, _mm256_mullo_epi32(d[i], _mm256_set1_epi32(i + 1)));
+        E2 = _mm256_add_epi32(E2, _mm256_mullo_epi32(d[i], _mm256_set1_epi32((i + 1) * (i + 1))));
+    }
+    st8(o.csum, cs);
+    __m256i r = _mm256_setzero_si256(), uu = r;
+    const __m256i nine = _mm256_set1_epi32(9);
+    for (int k = 0; k < 9; ++k) {
+        r = _mm256_add_epi32(r, d[8 - k]);
+        st8(o.rcum[k], r);
+        const __m256i u = _mm256_sub_epi32(_mm256_mullo_epi32(d[k], nine), S);
+        st8(o.u[k], u);
+        uu = _mm256_add_epi32(uu, _mm256_mullo_epi32(u, u));
+    }
+    st8(o.uu, uu);
+    for (int h = 0; h < 2; ++h) {
+        const __m256d Sd = _mm256_cvtepi32_pd(half(S, h));
+        const __m256d lS = gatherL(L, half(S, h));
+        __m256d dl = _mm256_setzero_pd();
+        for (int k = 0; k < 9; ++k) {
+            const __m128i dk = half(d[k], h);
+            const __m256d l = gatherL(L, dk); // L[0] = 0
+            _mm256_store_pd(&o.ld[k][4 * h], l);
+            dl = _mm256_fmadd_pd(_mm256_cvtepi32_pd(dk), l, dl);
+        }
+        // H = -sum p log2 p = log2 S - sum d log2 d / S
+        _mm256_store_pd(&o.H[4 * h], _mm256_sub_pd(lS, _mm256_div_pd(dl, Sd)));
+        _mm256_store_pd(&o.lS[4 * h], lS);
+        const __m256d e1 = _mm256_div_pd(_mm256_cvtepi32_pd(half(E1, h)), Sd);
+        const __m256d e2 = _mm256_div_pd(_mm256_cvtepi32_pd(half(E2, h)), Sd);
+        const __m256d diff = _mm256_fnmadd_pd(e1, e1, e2);
+        _mm256_store_pd(&o.sd[4 * h], _mm256_sqrt_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), diff)));
+    }
+}
+
+constexpr int kCand = 17; // 9 ends of F, the first 8 ends of X
+
+// FMI(X, F) of the eight windows (0.5 * 2 MI / (H_X + H_F) per lane, i.e. half the pair value)
+// added to acc[0..1] (lanes 0-3, 4-7) where the lane mask `on` is set.
+// The logarithms are not taken here: each term coef * log2(x) of the result is appended to
+// (xs, cs) (four lanes at a time, n counts doubles), for logSum.
+VF_LANES void pair8(const Stats8& X, const Stats8& F, const __m256i on, double flatCorr,
+                    __m256d acc[2], double* xs, double* cs, int& n) {
+    alignas(32) std::int32_t M[kCand][8], PP[kCand][8], fac[kCand][8], jx[kCand][8];
+    const __m256i SX = ld8(X.cum[8]), SF = ld8(F.cum[8]);
+    __m256i N = _mm256_setzero_si256();
+    for (int k = 0; k < 9; ++k)
+        N = _mm256_add_epi32(N, _mm256_mullo_epi32(ld8(X.u[k]), ld8(F.u[k])));
+    const __m256i pos = _mm256_cmpgt_epi32(N, _mm256_set1_epi32(-1)); // corr >= 0: upper bound
+    alignas(32) std::int32_t Nv[8];
+    st8(Nv, N);
+    const __m256d posD[2] = {_mm256_castsi256_pd(_mm256_cvtepi32_epi64(half(pos, 0))),
+                             _mm256_castsi256_pd(_mm256_cvtepi32_epi64(half(pos, 1)))};
+    __m256i dx[9], KA[9], KB[9], dF[9];
+    const __m256i nine = _mm256_set1_epi32(9), eight = _mm256_set1_epi32(8);
+    for (int k = 0; k < 9; ++k) {
+        dx[k] = _mm256_blendv_epi8(ld8(X.d[8 - k]), ld8(X.d[k]), pos);
+        KB[k] = _mm256_mullo_epi32(_mm256_blendv_epi8(ld8(X.rcum[k]), ld8(X.cum[k]), pos), SF);
+        KA[k] = _mm256_mullo_epi32(ld8(F.cum[k]), SX);
+        dF[k] = ld8(F.d[k]);
+    }
+    // the X column count of the theta denominator: 9 - k (upper) or 1 + k (lower), k in X' order
+    auto colCount = [&](__m256i k) VF_LANES {
+        return _mm256_blendv_epi8(_mm256_add_epi32(k, _mm256_set1_epi32(1)),
+                                  _mm256_sub_epi32(nine, k), pos);
+    };
+    auto colIndex = [&](__m256i k) VF_LANES { // original X index of X' column k
+        return _mm256_blendv_epi8(_mm256_sub_epi32(eight, k), k, pos);
+    };
+    // ends of F: cell (i, #{KB < KA_i})
+    for (int i = 0; i < 9; ++i) {
+        __m256i cnt = _mm256_setzero_si256(), sel = cnt;
+        __m256i lo = i ? KA[i - 1] : cnt;
+        for (int k = 8; k >= 0; --k) {
+            const __m256i m = _mm256_cmpgt_epi32(KA[i], KB[k]);
+            cnt = _mm256_sub_epi32(cnt, m);
+            lo = _mm256_max_epi32(lo, _mm256_and_si256(m, KB[k]));
+            sel = _mm256_blendv_epi8(dx[k], sel, m);
+        }
+        st8(M[i], _mm256_sub_epi32(KA[i], lo));
+        st8(PP[i], _mm256_mullo_epi32(dF[i], sel));
+        st8(fac[i], _mm256_mullo_epi32(_mm256_set1_epi32(9 - i), colCount(cnt)));
+        st8(jx[i], colIndex(cnt));
+    }
+    // ends of X': cell (#{KA <= KB_k}, k); 9 - that count = #{KA > KB_k}
+    for (int k = 0; k < 8; ++k) {
+        __m256i cnt = _mm256_setzero_si256(), sel = cnt;
+        __m256i lo = k ? KB[k - 1] : cnt;
+        for (int i = 8; i >= 0; --i) {
+            const __m256i m = _mm256_cmpgt_epi32(KA[i], KB[k]);
+            cnt = _mm256_sub_epi32(cnt, m);
+            lo = _mm256_max_epi32(lo, _mm256_andnot_si256(m, KA[i]));
+            sel = _mm256_blendv_epi8(sel, dF[i], m);
+        }
+        const __m256i kk = _mm256_set1_epi32(k);
+        st8(M[9 + k], _mm256_sub_epi32(KB[k], lo));
+        st8(PP[9 + k], _mm256_mullo_epi32(sel, dx[k]));
+        st8(fac[9 + k], _mm256_mullo_epi32(cnt, colCount(kk)));
+        // the F row 9 - cnt (9 only with zero mass and sel = 0: clamped), stored as an index
+        st8(jx[9 + k], _mm256_min_epi32(_mm256_sub_epi32(nine, cnt), eight));
+    }
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    const __m256d absMask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+    const __m256d tiny = _mm256_set1_pd(1e-300);
+    const __m128i laneIdx = _mm_setr_epi32(0, 1, 2, 3);
+    for (int h = 0; h < 2; ++h) {
+        const int o = 4 * h;
+        auto cvt = [&](const std::int32_t* p) VF_LANES {
+            return _mm256_cvtepi32_pd(_mm_load_si128(reinterpret_cast<const __m128i*>(p + o)));
+        };
+        auto ldd = [&](const double* p) VF_LANES { return _mm256_load_pd(p + o); };
+        const __m256d T = _mm256_mul_pd(cvt(X.cum[8]), cvt(F.cum[8]));
+        const __m256d invT = _mm256_div_pd(one, T);
+        __m256d den = _mm256_mul_pd(cvt(X.csum), cvt(F.csum));
+        den = _mm256_sub_pd(zero, den);
+        for (int q = 0; q < kCand; ++q)
+            den = _mm256_fmadd_pd(cvt(M[q]), cvt(fac[q]), den); // exact integers
+        den = _mm256_mul_pd(den, invT);
+        den = _mm256_blendv_pd(den, one, _mm256_cmp_pd(den, zero, _CMP_EQ_OQ));
+        __m256d dd = _mm256_mul_pd(cvt(X.uu), cvt(F.uu));
+        dd = _mm256_blendv_pd(dd, one, _mm256_cmp_pd(dd, zero, _CMP_EQ_OQ));
+        // two flat windows: fmi.m's pdf minus its mean is a rounding residue, the same in both,
+        // which makes the correlation flatCorr (1) instead of 0 / 0
+        const __m256d bothFlat =
+            _mm256_cmp_pd(_mm256_add_pd(cvt(X.uu), cvt(F.uu)), zero, _CMP_EQ_OQ);
+        const __m256d corr = _mm256_blendv_pd(_mm256_div_pd(cvt(Nv), _mm256_sqrt_pd(dd)),
+                                              _mm256_set1_pd(flatCorr), bothFlat);
+        const __m256d num = _mm256_mul_pd(_mm256_mul_pd(corr, ldd(X.sd)), ldd(F.sd));
+        const __m256d theta = _mm256_div_pd(num, den);
+        const __m256d c = _mm256_sub_pd(one, theta);
+        const __m256d lT = _mm256_add_pd(ldd(X.lS), ldd(F.lS));
+        const __m256d Hs = _mm256_add_pd(ldd(X.H), ldd(F.H));
+        const __m256d onD = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(half(on, h)));
+        // per window: half of 2 (H_X + H_F - H_XF) / (H_X + H_F) = 1 - H_XF / Hs; 0.5 when
+        // Hs = 0 (fmi.m: mi = 0.5, sum 1); w = -1 / Hs where counted, else 0
+        const __m256d hsOk = _mm256_and_pd(onD, _mm256_cmp_pd(Hs, zero, _CMP_NEQ_OQ));
+        const __m256d wgt = _mm256_and_pd(hsOk, _mm256_div_pd(_mm256_set1_pd(-1.0), Hs));
+        __m256d sumPP = zero, sumPPL = zero;
+        for (int q = 0; q < kCand; ++q) {
+            const __m256d Mq = cvt(M[q]);
+            const __m256d valid = _mm256_cmp_pd(Mq, zero, _CMP_GT_OQ);
+            const __m256d pp = _mm256_mul_pd(cvt(PP[q]), invT);
+            const __m256d v = _mm256_fmadd_pd(theta, _mm256_mul_pd(Mq, invT), _mm256_mul_pd(c, pp));
+            // log2 pp = log2 d_F + log2 d_X - log2 T; the end's own row or column is fixed,
+            // the other one was found by the rank
+            const __m128i idx = _mm_load_si128(reinterpret_cast<const __m128i*>(jx[q] + o));
+            const __m128i flat =
+                _mm_add_epi32(_mm_slli_epi32(idx, 3), _mm_add_epi32(laneIdx, _mm_set1_epi32(o)));
+            __m256d lpp;
+            if (q < 9)
+                lpp = _mm256_add_pd(ldd(F.ld[q]), gatherL(&X.ld[0][0], flat));
+            else {
+                const int k = q - 9;
+                const __m256d lx = _mm256_blendv_pd(ldd(X.ld[8 - k]), ldd(X.ld[k]), posD[h]);
+                lpp = _mm256_add_pd(gatherL(&F.ld[0][0], flat), lx);
+            }
+            lpp = _mm256_sub_pd(lpp, lT);
+            sumPP = _mm256_add_pd(sumPP, _mm256_and_pd(valid, pp));
+            sumPPL = _mm256_add_pd(sumPPL, _mm256_and_pd(valid, _mm256_mul_pd(pp, lpp)));
+            // ent(v) = -v log2|v| (0 for tiny v): a term (-v w) log2|v| of the result
+            const __m256d av = _mm256_and_pd(v, absMask);
+            const __m256d ok = _mm256_and_pd(valid, _mm256_cmp_pd(av, tiny, _CMP_GT_OQ));
+            _mm256_storeu_pd(xs + n, _mm256_blendv_pd(one, av, ok));
+            _mm256_storeu_pd(cs + n, _mm256_and_pd(ok, _mm256_mul_pd(_mm256_sub_pd(zero, v), wgt)));
+            n += 4;
+        }
+        // H_XF = c Hs - c log2|c| (1 - sumPP) + c sumPPL + sum ent(v)
+        const __m256d ac = _mm256_and_pd(c, absMask);
+        const __m256d okc = _mm256_cmp_pd(ac, tiny, _CMP_GT_OQ);
+        _mm256_storeu_pd(xs + n, _mm256_blendv_pd(one, ac, okc));
+        _mm256_storeu_pd(cs + n,
+                         _mm256_and_pd(okc, _mm256_mul_pd(_mm256_mul_pd(_mm256_sub_pd(zero, c),
+                                                                        _mm256_sub_pd(one, sumPP)),
+                                                          wgt)));
+        n += 4;
+        const __m256d Jlin = _mm256_fmadd_pd(c, sumPPL, _mm256_mul_pd(c, Hs));
+        // 1 + w Jlin where counted, 0.5 for a counted window with Hs = 0
+        const __m256d val = _mm256_blendv_pd(_mm256_and_pd(onD, _mm256_set1_pd(0.5)),
+                                             _mm256_fmadd_pd(wgt, Jlin, one), hsOk);
+        acc[h] = _mm256_add_pd(acc[h], val);
+    }
+}
+
+// sum of cs[i] log2(xs[i]), i < n (a multiple of 4; xs positive normal)
+VF_LANES __m256d logSum(const double* xs, const double* cs, int n) {
+    __m256d a0 = _mm256_setzero_pd(), a1 = a0;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        a0 = _mm256_fmadd_pd(_mm256_loadu_pd(cs + i), log2Pos(_mm256_loadu_pd(xs + i)), a0);
+        a1 = _mm256_fmadd_pd(_mm256_loadu_pd(cs + i + 4), log2Pos(_mm256_loadu_pd(xs + i + 4)), a1);
+    }
+    for (; i < n; i += 4)
+        a0 = _mm256_fmadd_pd(_mm256_loadu_pd(cs + i), log2Pos(_mm256_loadu_pd(xs + i)), a0);
+    return _mm256_add_pd(a0, a1);
+}
+
+VF_LANES double fmiLanes(const int* ga, const int* gb, const int* gf, int rows, int cols,
+                         const cv::Mat& mask, const double* L, double& count) {
+    const int nw = cols - 2;
+    // fmi.m's correlation of two flat windows: their pdfs are nine times 1/9, and the pdf minus
+    // its mean (the sum of the nine values, divided by 9) is the same rounding residue in both
+    const double ninth = 1.0 / 9.0;
+    double psum = 0;
+    for (int i = 0; i < 9; ++i)
+        psum += ninth;
+    const double flatCorr = ninth - psum / 9 != 0 ? 1.0 : 0.0;
+    Stats8 sa, sb, sf;
+    alignas(32) double xs[2 * 2 * (kCand + 1) * 4], cs[2 * 2 * (kCand + 1) * 4];
+    double total = 0;
+    count = 0;
+    const __m256i laneNo = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int r = 1; r < rows - 1; ++r) {
+        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(r);
+        const size_t off = size_t(r - 1) * cols;
+        __m256d acc[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};
+        for (int w = 0; w < nw; w += 8) {
+            __m256i on = _mm256_cmpgt_epi32(_mm256_set1_epi32(nw - w), laneNo);
+            if (m) {
+                alignas(32) std::int32_t mm[8];
+                for (int l = 0; l < 8; ++l)
+                    mm[l] = w + l < nw && m[w + l + 1] ? -1 : 0;
+                on = ld8(mm);
+            }
+            const int bits = _mm256_movemask_ps(_mm256_castsi256_ps(on));
+            if (!bits) continue;
+            count += __builtin_popcount(unsigned(bits));
+            stats8(ga + off, ga + off + cols, ga + off + 2 * cols, w, L, sa);
+            stats8(gb + off, gb + off + cols, gb + off + 2 * cols, w, L, sb);
+            stats8(gf + off, gf + off + cols, gf + off + 2 * cols, w, L, sf);
+            int n = 0;
+            pair8(sa, sf, on, flatCorr, acc, xs, cs, n);
+            pair8(sb, sf, on, flatCorr, acc, xs, cs, n);
+            acc[0] = _mm256_add_pd(acc[0], logSum(xs, cs, n));
+        }
+        alignas(32) double t[8];
+        _mm256_store_pd(t, acc[0]);
+        _mm256_store_pd(t + 4, acc[1]);
+        total += ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+    }
+    return total;
+}
+
+} // namespace lanes
+#endif
+
 } // namespace
 
 void entInPlace(double* x, std::size_t n) {
     entKernel(x, n);
 }
 
-double fmiGradient(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, const cv::Mat& mask) {
+double fmiGradient(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, const cv::Mat& mask,
+                   FmiPath path) {
     const int rows = f8.rows, cols = f8.cols;
     if (rows < 3 || cols < 3) return 0.0;
     const auto ga = gradX2(a8), gb = gradX2(b8), gf = gradX2(f8);
+#ifdef VF_FMI_AVX2
+    if (path == FmiPath::Best && fmiLanesSupported()) {
+        double n = 0;
+        const double total = lanes::fmiLanes(ga.data(), gb.data(), gf.data(), rows, cols, mask,
+                                             tables().log2i.data(), n);
+        return n > 0 ? total / n : 0.0;
+    }
+#endif
     const int nw = cols - 2;
     // windows in chunks of kChunk (the chunk's statistics of the three images stay in L1)
     constexpr int kChunk = 32;

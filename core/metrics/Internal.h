@@ -12,7 +12,11 @@ namespace vf::metrics::detail {
 // averaged over the windows whose centre is in the mask: 0.5 (FMI(A,F) + FMI(B,F)).
 // Exact reformulation of fmi.m (see Fmi.cpp); agrees with a literal per-window translation to
 // floating-point rounding.
-double fmiGradient(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, const cv::Mat& mask);
+// path: Best = the eight-windows-per-vector kernel where the CPU has AVX2 and FMA, Portable =
+// the one-window-at-a-time code every CPU runs (tests compare both with the literal fmi.m).
+enum class FmiPath { Best, Portable };
+double fmiGradient(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8, const cv::Mat& mask,
+                   FmiPath path = FmiPath::Best);
 
 // Sum of a row of terms in four interleaved partial sums (one running sum is a chain of
 // dependent additions; the order differs from a plain loop only by rounding).

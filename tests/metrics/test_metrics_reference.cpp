@@ -12,6 +12,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "ReferenceMetrics.h"
+#include "core/metrics/Internal.h"
 #include "core/metrics/Metrics.h"
 #include "core/metrics/VecMath.h"
 
@@ -64,6 +65,7 @@ private Q_SLOTS:
     void syntheticCases();
     void tinyAndConstant();
     void singleMetricEntryPoints();
+    void fmiBothPaths();
     void vectorisedMathWithinOneUlp();
 };
 
@@ -141,6 +143,45 @@ void TestMetricsReference::tinyAndConstant() {
     compareAll(c1, c1, c1, Conventions::toolbox(), {}, "constant");
     compareAll(c1, c2, t, Conventions::toolbox(), {}, "constant sources");
     compareAll(t, t, c1, Conventions::standard(), {}, "constant fused");
+}
+
+void TestMetricsReference::fmiBothPaths() {
+    // FMI has two implementations: eight windows per vector where the CPU has AVX2 and FMA
+    // (what imageMetrics uses on such a CPU, checked above) and one window at a time. Both
+    // against the literal fmi.m, on random sizes (every lane position of the last vector of a
+    // row), random and coarse levels (ties and zero-width intervals), flat patches (two flat
+    // windows: fmi.m's correlation 1), and random masks.
+    cv::RNG rng(11);
+    for (int t = 0; t < 300; ++t) {
+        const int rows = rng.uniform(3, 14), cols = rng.uniform(3, 45);
+        cv::Mat a(rows, cols, CV_8UC1), b(rows, cols, CV_8UC1), f(rows, cols, CV_8UC1);
+        const int hi = t % 3 == 0 ? 4 : 256;
+        for (cv::Mat* m : {&a, &b, &f})
+            rng.fill(*m, cv::RNG::UNIFORM, 0, hi);
+        if (t % 5 == 0) {
+            const cv::Rect r(0, 0, std::min(cols, 6), std::min(rows, 5));
+            a(r).setTo(7);
+            f(r).setTo(200);
+        }
+        cv::Mat mask;
+        if (t % 4 == 1) {
+            mask.create(rows, cols, CV_8UC1);
+            rng.fill(mask, cv::RNG::UNIFORM, 0, 2);
+        }
+        const double ref = vfref::imageMetrics(a, b, f, {Metric::FMI}, Conventions::toolbox(), mask)
+                               .at(Metric::FMI);
+        for (auto path : {detail::FmiPath::Best, detail::FmiPath::Portable}) {
+            const double x = detail::fmiGradient(a, b, f, mask, path);
+            QVERIFY2(std::abs(x - ref) <= 1e-10 * std::max(1.0, std::abs(ref)),
+                     qPrintable(QString("case %1 (%2x%3, %4): %5 vs fmi.m %6")
+                                    .arg(t)
+                                    .arg(cols)
+                                    .arg(rows)
+                                    .arg(path == detail::FmiPath::Best ? "vector" : "portable")
+                                    .arg(x, 0, 'g', 17)
+                                    .arg(ref, 0, 'g', 17)));
+        }
+    }
 }
 
 void TestMetricsReference::singleMetricEntryPoints() {
