@@ -497,7 +497,7 @@ struct alignas(32) Stats8 {
     std::int32_t rcum[9][8]; // prefix sums of the reversed d
     std::int32_t u[9][8];    // 9 d - S
     std::int32_t uu[8], csum[8];
-    double ld[9][8]; // log2 d (0 where d = 0)
+    double g[9][8]; // d log2 d (0 where d = 0)
     double H[8], sd[8], lS[8];
 };
 
@@ -597,9 +597,9 @@ VF_LANES void stats8(const int* g0, const int* g1, const int* g2, int w, const d
         __m256d dl = _mm256_setzero_pd();
         for (int k = 0; k < 9; ++k) {
             const __m128i dk = half(d[k], h);
-            const __m256d l = gatherL(L, dk); // L[0] = 0
-            _mm256_store_pd(&o.ld[k][4 * h], l);
-            dl = _mm256_fmadd_pd(_mm256_cvtepi32_pd(dk), l, dl);
+            const __m256d g = _mm256_mul_pd(_mm256_cvtepi32_pd(dk), gatherL(L, dk)); // L[0] = 0
+            _mm256_store_pd(&o.g[k][4 * h], g);
+            dl = _mm256_add_pd(dl, g);
         }
         // H = -sum p log2 p = log2 S - sum d log2 d / S
         _mm256_store_pd(&o.H[4 * h], _mm256_sub_pd(lS, _mm256_div_pd(dl, Sd)));
@@ -611,15 +611,20 @@ VF_LANES void stats8(const int* g0, const int* g1, const int* g2, int w, const d
     }
 }
 
-constexpr int kCand = 17; // 9 ends of F, the first 8 ends of X
+constexpr int kCand = 17; // 9 ends of F, the first 8 ends of X'
 
-// FMI(X, F) of the eight windows (0.5 * 2 MI / (H_X + H_F) per lane, i.e. half the pair value)
-// added to acc[0..1] (lanes 0-3, 4-7) where the lane mask `on` is set.
-// The logarithms are not taken here: each term coef * log2(x) of the result is appended to
-// (xs, cs) (four lanes at a time, n counts doubles), for logSum.
+// FMI(X, F) of the eight windows, as half the pair value per lane, 1 - H_XF / (H_X + H_F)
+// (0.5 where H_X + H_F = 0, fmi.m's mi = 0.5, sum = 1), added to acc[0..1] (lanes 0-3, 4-7)
+// where the lane mask `on` is set. The logarithms are not taken here: each term
+// coef * log2(x) of the result is appended to (xs, cs), four lanes at a time (count: doubles).
 VF_LANES void pair8(const Stats8& X, const Stats8& F, const __m256i on, double flatCorr,
-                    __m256d acc[2], double* xs, double* cs, int& n) {
-    alignas(32) std::int32_t M[kCand][8], PP[kCand][8], fac[kCand][8], jx[kCand][8];
+                    __m256d acc[2], double* xs, double* cs, int& count) {
+    int n = count; // a local copy: the stores through xs, cs could alias a reference
+    // per candidate cell: its mass, the d of its other coordinate times that side's S (DS, from
+    // the ends next to it; zero with the mass), and its weight in the theta denominator; per row i
+    // / column k of the staircase: the sum of d_X over the row's cells times S_F (R) / of d_F over
+    // the column's cells times S_X (C)
+    alignas(32) std::int32_t M[kCand][8], DS[kCand][8], fac[kCand][8], R[9][8], C[9][8], DX[9][8];
     const __m256i SX = ld8(X.cum[8]), SF = ld8(F.cum[8]);
     __m256i N = _mm256_setzero_si256();
     for (int k = 0; k < 9; ++k)
@@ -630,9 +635,10 @@ VF_LANES void pair8(const Stats8& X, const Stats8& F, const __m256i on, double f
     const __m256d posD[2] = {_mm256_castsi256_pd(_mm256_cvtepi32_epi64(half(pos, 0))),
                              _mm256_castsi256_pd(_mm256_cvtepi32_epi64(half(pos, 1)))};
     __m256i dx[9], KA[9], KB[9], dF[9];
-    const __m256i nine = _mm256_set1_epi32(9), eight = _mm256_set1_epi32(8);
+    const __m256i nine = _mm256_set1_epi32(9), zeroI = _mm256_setzero_si256();
     for (int k = 0; k < 9; ++k) {
         dx[k] = _mm256_blendv_epi8(ld8(X.d[8 - k]), ld8(X.d[k]), pos);
+        st8(DX[k], dx[k]);
         KB[k] = _mm256_mullo_epi32(_mm256_blendv_epi8(ld8(X.rcum[k]), ld8(X.cum[k]), pos), SF);
         KA[k] = _mm256_mullo_epi32(ld8(F.cum[k]), SX);
         dF[k] = ld8(F.d[k]);
@@ -642,52 +648,68 @@ VF_LANES void pair8(const Stats8& X, const Stats8& F, const __m256i on, double f
         return _mm256_blendv_epi8(_mm256_add_epi32(k, _mm256_set1_epi32(1)),
                                   _mm256_sub_epi32(nine, k), pos);
     };
-    auto colIndex = [&](__m256i k) VF_LANES { // original X index of X' column k
-        return _mm256_blendv_epi8(_mm256_sub_epi32(eight, k), k, pos);
-    };
-    // ends of F: cell (i, #{KB < KA_i})
+    // ends of F: cell (i, k* = #{KB < KA_i}). The compare is true for a prefix of k: the last
+    // true k gives the end below, KB_{k*-1}, its successor the end above, KB_{k*}; their
+    // difference is d_X'(k*) S_F. Row i of the staircase spans the columns whose intervals overlap
+    // (KA_{i-1}, KA_i]: its d_X sum times S_F is KB_{k*} - max{KB <= KA_{i-1}}.
+    __m256i belowEqPrev = zeroI;
     for (int i = 0; i < 9; ++i) {
-        __m256i cnt = _mm256_setzero_si256(), sel = cnt;
-        __m256i lo = i ? KA[i - 1] : cnt;
-        for (int k = 8; k >= 0; --k) {
+        __m256i cnt = zeroI, below = zeroI, above = KB[0];
+        for (int k = 0; k < 8; ++k) {
             const __m256i m = _mm256_cmpgt_epi32(KA[i], KB[k]);
             cnt = _mm256_sub_epi32(cnt, m);
-            lo = _mm256_max_epi32(lo, _mm256_and_si256(m, KB[k]));
-            sel = _mm256_blendv_epi8(dx[k], sel, m);
+            below = _mm256_blendv_epi8(below, KB[k], m);
+            above = _mm256_blendv_epi8(above, KB[k + 1], m);
         }
-        st8(M[i], _mm256_sub_epi32(KA[i], lo));
-        st8(PP[i], _mm256_mullo_epi32(dF[i], sel));
+        const __m256i lo = i ? _mm256_max_epi32(KA[i - 1], below) : below;
+        st8(M[i], _mm256_sub_epi32(KA[i], lo));     // zero with d_F(i)
+        st8(DS[i], _mm256_sub_epi32(above, below)); // d_X'(k*) S_F
         st8(fac[i], _mm256_mullo_epi32(_mm256_set1_epi32(9 - i), colCount(cnt)));
-        st8(jx[i], colIndex(cnt));
+        st8(R[i], _mm256_sub_epi32(above, belowEqPrev));
+        belowEqPrev = _mm256_blendv_epi8(below, KA[i], _mm256_cmpeq_epi32(above, KA[i]));
     }
-    // ends of X': cell (#{KA <= KB_k}, k); 9 - that count = #{KA > KB_k}
+    // ends of X': cell (#{KA <= KB_k}, k). The compare is false for a prefix of i: the last
+    // false i gives the end below (max{KA <= KB_k}), its successor the first KA above KB_k;
+    // their difference is d_F S_X of the cell's row, zeroed where the mass is zero (a tie with
+    // an end of F, whose cell it is). Column k spans the rows whose intervals overlap (KB_{k-1},
+    // KB_k]: its d_F sum times S_X is min{KA >= KB_k} - max{KA <= KB_{k-1}}.
+    __m256i belowPrev = zeroI;
     for (int k = 0; k < 8; ++k) {
-        __m256i cnt = _mm256_setzero_si256(), sel = cnt;
-        __m256i lo = k ? KB[k - 1] : cnt;
-        for (int i = 8; i >= 0; --i) {
+        __m256i cnt = zeroI, below = zeroI, above = KA[0];
+        for (int i = 0; i < 8; ++i) {
             const __m256i m = _mm256_cmpgt_epi32(KA[i], KB[k]);
             cnt = _mm256_sub_epi32(cnt, m);
-            lo = _mm256_max_epi32(lo, _mm256_andnot_si256(m, KA[i]));
-            sel = _mm256_blendv_epi8(sel, dF[i], m);
+            below = _mm256_blendv_epi8(KA[i], below, m);
+            above = _mm256_blendv_epi8(KA[i + 1], above, m);
         }
+        // i = 8: KA_8 = T >= KB_k, greater unless KB_k = T (then the mass is zero)
+        const __m256i m8 = _mm256_cmpgt_epi32(KA[8], KB[k]);
+        cnt = _mm256_sub_epi32(cnt, m8);
+        below = _mm256_blendv_epi8(KA[8], below, m8);
+        const __m256i lo = k ? _mm256_max_epi32(KB[k - 1], below) : below;
+        const __m256i mass = _mm256_sub_epi32(KB[k], lo);
         const __m256i kk = _mm256_set1_epi32(k);
-        st8(M[9 + k], _mm256_sub_epi32(KB[k], lo));
-        st8(PP[9 + k], _mm256_mullo_epi32(sel, dx[k]));
+        st8(M[9 + k], mass);
+        // d_F of the cell's row times S_X, zero where the mass is
+        st8(DS[9 + k],
+            _mm256_and_si256(_mm256_sub_epi32(above, below), _mm256_cmpgt_epi32(mass, zeroI)));
         st8(fac[9 + k], _mm256_mullo_epi32(cnt, colCount(kk)));
-        // the F row 9 - cnt (9 only with zero mass and sel = 0: clamped), stored as an index
-        st8(jx[9 + k], _mm256_min_epi32(_mm256_sub_epi32(nine, cnt), eight));
+        const __m256i aboveEq = _mm256_blendv_epi8(above, KB[k], _mm256_cmpeq_epi32(below, KB[k]));
+        st8(C[k], _mm256_sub_epi32(aboveEq, belowPrev));
+        belowPrev = below;
     }
+    st8(C[8], _mm256_sub_epi32(KA[8], belowPrev)); // column 8 ends at T = KA_8
     const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
     const __m256d absMask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
     const __m256d tiny = _mm256_set1_pd(1e-300);
-    const __m128i laneIdx = _mm_setr_epi32(0, 1, 2, 3);
     for (int h = 0; h < 2; ++h) {
         const int o = 4 * h;
         auto cvt = [&](const std::int32_t* p) VF_LANES {
             return _mm256_cvtepi32_pd(_mm_load_si128(reinterpret_cast<const __m128i*>(p + o)));
         };
         auto ldd = [&](const double* p) VF_LANES { return _mm256_load_pd(p + o); };
-        const __m256d T = _mm256_mul_pd(cvt(X.cum[8]), cvt(F.cum[8]));
+        const __m256d SXd = cvt(X.cum[8]), SFd = cvt(F.cum[8]);
+        const __m256d T = _mm256_mul_pd(SXd, SFd);
         const __m256d invT = _mm256_div_pd(one, T);
         __m256d den = _mm256_mul_pd(cvt(X.csum), cvt(F.csum));
         den = _mm256_sub_pd(zero, den);
@@ -706,42 +728,42 @@ VF_LANES void pair8(const Stats8& X, const Stats8& F, const __m256i on, double f
         const __m256d num = _mm256_mul_pd(_mm256_mul_pd(corr, ldd(X.sd)), ldd(F.sd));
         const __m256d theta = _mm256_div_pd(num, den);
         const __m256d c = _mm256_sub_pd(one, theta);
-        const __m256d lT = _mm256_add_pd(ldd(X.lS), ldd(F.lS));
         const __m256d Hs = _mm256_add_pd(ldd(X.H), ldd(F.H));
         const __m256d onD = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(half(on, h)));
-        // per window: half of 2 (H_X + H_F - H_XF) / (H_X + H_F) = 1 - H_XF / Hs; 0.5 when
-        // Hs = 0 (fmi.m: mi = 0.5, sum 1); w = -1 / Hs where counted, else 0
+        // w = -1 / Hs where counted, else 0
         const __m256d hsOk = _mm256_and_pd(onD, _mm256_cmp_pd(Hs, zero, _CMP_NEQ_OQ));
         const __m256d wgt = _mm256_and_pd(hsOk, _mm256_div_pd(_mm256_set1_pd(-1.0), Hs));
-        __m256d sumPP = zero, sumPPL = zero;
+        const __m256d negW = _mm256_sub_pd(zero, wgt);
+        const __m256d cT = _mm256_mul_pd(c, invT), thetaT = _mm256_mul_pd(theta, invT);
+        // the staircase cells' joint probabilities v = (theta M + c PP) / T: ent(v) = -v log2|v|
+        // (0 for zero or tiny v) is a term (-v w) log2|v| of the result
+        const __m256d invSF = _mm256_div_pd(one, SFd), invSX = _mm256_div_pd(one, SXd);
         for (int q = 0; q < kCand; ++q) {
-            const __m256d Mq = cvt(M[q]);
-            const __m256d valid = _mm256_cmp_pd(Mq, zero, _CMP_GT_OQ);
-            const __m256d pp = _mm256_mul_pd(cvt(PP[q]), invT);
-            const __m256d v = _mm256_fmadd_pd(theta, _mm256_mul_pd(Mq, invT), _mm256_mul_pd(c, pp));
-            // log2 pp = log2 d_F + log2 d_X - log2 T; the end's own row or column is fixed,
-            // the other one was found by the rank
-            const __m128i idx = _mm_load_si128(reinterpret_cast<const __m128i*>(jx[q] + o));
-            const __m128i flat =
-                _mm_add_epi32(_mm_slli_epi32(idx, 3), _mm_add_epi32(laneIdx, _mm_set1_epi32(o)));
-            __m256d lpp;
-            if (q < 9)
-                lpp = _mm256_add_pd(ldd(F.ld[q]), gatherL(&X.ld[0][0], flat));
-            else {
-                const int k = q - 9;
-                const __m256d lx = _mm256_blendv_pd(ldd(X.ld[8 - k]), ldd(X.ld[k]), posD[h]);
-                lpp = _mm256_add_pd(gatherL(&F.ld[0][0], flat), lx);
-            }
-            lpp = _mm256_sub_pd(lpp, lT);
-            sumPP = _mm256_add_pd(sumPP, _mm256_and_pd(valid, pp));
-            sumPPL = _mm256_add_pd(sumPPL, _mm256_and_pd(valid, _mm256_mul_pd(pp, lpp)));
-            // ent(v) = -v log2|v| (0 for tiny v): a term (-v w) log2|v| of the result
+            // d_F d_X of the cell (an exact integer up to rounding)
+            const __m256d pp =
+                q < 9 ? _mm256_mul_pd(_mm256_mul_pd(cvt(F.d[q]), cvt(DS[q])), invSF)
+                      : _mm256_mul_pd(_mm256_mul_pd(cvt(DX[q - 9]), cvt(DS[q])), invSX);
+            const __m256d v = _mm256_fmadd_pd(thetaT, cvt(M[q]), _mm256_mul_pd(cT, pp));
             const __m256d av = _mm256_and_pd(v, absMask);
-            const __m256d ok = _mm256_and_pd(valid, _mm256_cmp_pd(av, tiny, _CMP_GT_OQ));
+            const __m256d ok = _mm256_cmp_pd(av, tiny, _CMP_GT_OQ);
             _mm256_storeu_pd(xs + n, _mm256_blendv_pd(one, av, ok));
-            _mm256_storeu_pd(cs + n, _mm256_and_pd(ok, _mm256_mul_pd(_mm256_sub_pd(zero, v), wgt)));
+            _mm256_storeu_pd(cs + n, _mm256_and_pd(ok, _mm256_mul_pd(v, negW)));
             n += 4;
         }
+        // over the staircase cells: sum pp = sum_i d_F(i) R_i / (S_F T), and
+        // sum pp log2(d_F d_X) = (sum_i g_F(i) R_i / S_F + sum_k g_X'(k) C_k / S_X) / T
+        __m256d sF = zero, sG = zero, sX = zero;
+        for (int i = 0; i < 9; ++i) {
+            const __m256d Ri = cvt(R[i]);
+            sF = _mm256_fmadd_pd(cvt(F.d[i]), Ri, sF);
+            sG = _mm256_fmadd_pd(ldd(F.g[i]), Ri, sG);
+            const __m256d gx = _mm256_blendv_pd(ldd(X.g[8 - i]), ldd(X.g[i]), posD[h]);
+            sX = _mm256_fmadd_pd(gx, cvt(C[i]), sX);
+        }
+        const __m256d sumPP = _mm256_mul_pd(_mm256_mul_pd(sF, invSF), invT);
+        const __m256d lT = _mm256_add_pd(ldd(X.lS), ldd(F.lS));
+        const __m256d sumPPL = _mm256_fnmadd_pd(
+            lT, sumPP, _mm256_mul_pd(_mm256_fmadd_pd(sG, invSF, _mm256_div_pd(sX, SXd)), invT));
         // H_XF = c Hs - c log2|c| (1 - sumPP) + c sumPPL + sum ent(v)
         const __m256d ac = _mm256_and_pd(c, absMask);
         const __m256d okc = _mm256_cmp_pd(ac, tiny, _CMP_GT_OQ);
@@ -757,6 +779,7 @@ VF_LANES void pair8(const Stats8& X, const Stats8& F, const __m256i on, double f
                                              _mm256_fmadd_pd(wgt, Jlin, one), hsOk);
         acc[h] = _mm256_add_pd(acc[h], val);
     }
+    count = n;
 }
 
 // sum of cs[i] log2(xs[i]), i < n (a multiple of 4; xs positive normal)
