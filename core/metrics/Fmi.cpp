@@ -634,14 +634,13 @@ VF_LANES void pair8(const Stats8& X, const Stats8& F, const __m256i on, double f
     st8(Nv, N);
     const __m256d posD[2] = {_mm256_castsi256_pd(_mm256_cvtepi32_epi64(half(pos, 0))),
                              _mm256_castsi256_pd(_mm256_cvtepi32_epi64(half(pos, 1)))};
-    __m256i dx[9], KA[9], KB[9], dF[9];
+    __m256i dx[9], KA[9], KB[9];
     const __m256i nine = _mm256_set1_epi32(9), zeroI = _mm256_setzero_si256();
     for (int k = 0; k < 9; ++k) {
         dx[k] = _mm256_blendv_epi8(ld8(X.d[8 - k]), ld8(X.d[k]), pos);
         st8(DX[k], dx[k]);
         KB[k] = _mm256_mullo_epi32(_mm256_blendv_epi8(ld8(X.rcum[k]), ld8(X.cum[k]), pos), SF);
         KA[k] = _mm256_mullo_epi32(ld8(F.cum[k]), SX);
-        dF[k] = ld8(F.d[k]);
     }
     // the X column count of the theta denominator: 9 - k (upper) or 1 + k (lower), k in X' order
     auto colCount = [&](__m256i k) VF_LANES {
