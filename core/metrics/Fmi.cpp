@@ -497,8 +497,9 @@ struct alignas(32) Stats8 {
     std::int32_t rcum[9][8]; // prefix sums of the reversed d
     std::int32_t u[9][8];    // 9 d - S
     std::int32_t uu[8], csum[8];
-    double g[9][8]; // d log2 d (0 where d = 0)
-    double H[8], sd[8], lS[8];
+    double dd[9][8]; // d as doubles
+    double g[9][8];  // d log2 d (0 where d = 0)
+    double H[8], sd[8], lS[8], Sd[8], invS[8], csumd[8], uud[8];
 };
 
 #define VF_LANES __attribute__((target("avx2,fma")))
@@ -591,19 +592,30 @@ VF_LANES void stats8(const int* g0, const int* g1, const int* g2, int w, const d
         uu = _mm256_add_epi32(uu, _mm256_mullo_epi32(u, u));
     }
     st8(o.uu, uu);
+    // a single nonzero d: S = max d = max - min (not for a flat window: S = 9, max - min = 0)
+    const __m256i single = _mm256_cmpeq_epi32(S, _mm256_sub_epi32(mx, mn));
     for (int h = 0; h < 2; ++h) {
         const __m256d Sd = _mm256_cvtepi32_pd(half(S, h));
+        const __m256d invS = _mm256_div_pd(_mm256_set1_pd(1.0), Sd);
         const __m256d lS = gatherL(L, half(S, h));
         __m256d dl = _mm256_setzero_pd();
         for (int k = 0; k < 9; ++k) {
             const __m128i dk = half(d[k], h);
-            const __m256d g = _mm256_mul_pd(_mm256_cvtepi32_pd(dk), gatherL(L, dk)); // L[0] = 0
+            const __m256d dkd = _mm256_cvtepi32_pd(dk);
+            const __m256d g = _mm256_mul_pd(dkd, gatherL(L, dk)); // L[0] = 0
+            _mm256_store_pd(&o.dd[k][4 * h], dkd);
             _mm256_store_pd(&o.g[k][4 * h], g);
             dl = _mm256_add_pd(dl, g);
         }
-        // H = -sum p log2 p = log2 S - sum d log2 d / S
-        _mm256_store_pd(&o.H[4 * h], _mm256_sub_pd(lS, _mm256_div_pd(dl, Sd)));
+        // H = -sum p log2 p = log2 S - sum d log2 d / S; exactly 0 for a pdf with a single
+        // nonzero (as fmi.m's sum, which decides its H_X + H_F = 0 case)
+        const __m256d oneHot = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(half(single, h)));
+        _mm256_store_pd(&o.H[4 * h], _mm256_andnot_pd(oneHot, _mm256_fnmadd_pd(dl, invS, lS)));
         _mm256_store_pd(&o.lS[4 * h], lS);
+        _mm256_store_pd(&o.invS[4 * h], invS);
+        _mm256_store_pd(&o.csumd[4 * h], _mm256_cvtepi32_pd(half(cs, h)));
+        _mm256_store_pd(&o.uud[4 * h], _mm256_cvtepi32_pd(half(uu, h)));
+        // (divided, not multiplied by 1 / S: exact for a single nonzero, whose sd is 0)
         const __m256d e1 = _mm256_div_pd(_mm256_cvtepi32_pd(half(E1, h)), Sd);
         const __m256d e2 = _mm256_div_pd(_mm256_cvtepi32_pd(half(E2, h)), Sd);
         const __m256d diff = _mm256_fnmadd_pd(e1, e1, e2);
@@ -624,7 +636,7 @@ VF_LANES void pair8(const Stats8& X, const Stats8& F, const __m256i on, double f
     // the ends next to it; zero with the mass), and its weight in the theta denominator; per row i
     // / column k of the staircase: the sum of d_X over the row's cells times S_F (R) / of d_F over
     // the column's cells times S_X (C)
-    alignas(32) std::int32_t M[kCand][8], DS[kCand][8], fac[kCand][8], R[9][8], C[9][8], DX[9][8];
+    alignas(32) std::int32_t M[kCand][8], DS[kCand][8], fac[kCand][8], R[9][8], C[9][8];
     const __m256i SX = ld8(X.cum[8]), SF = ld8(F.cum[8]);
     __m256i N = _mm256_setzero_si256();
     for (int k = 0; k < 9; ++k)
@@ -634,11 +646,9 @@ VF_LANES void pair8(const Stats8& X, const Stats8& F, const __m256i on, double f
     st8(Nv, N);
     const __m256d posD[2] = {_mm256_castsi256_pd(_mm256_cvtepi32_epi64(half(pos, 0))),
                              _mm256_castsi256_pd(_mm256_cvtepi32_epi64(half(pos, 1)))};
-    __m256i dx[9], KA[9], KB[9];
+    __m256i KA[9], KB[9];
     const __m256i nine = _mm256_set1_epi32(9), zeroI = _mm256_setzero_si256();
     for (int k = 0; k < 9; ++k) {
-        dx[k] = _mm256_blendv_epi8(ld8(X.d[8 - k]), ld8(X.d[k]), pos);
-        st8(DX[k], dx[k]);
         KB[k] = _mm256_mullo_epi32(_mm256_blendv_epi8(ld8(X.rcum[k]), ld8(X.cum[k]), pos), SF);
         KA[k] = _mm256_mullo_epi32(ld8(F.cum[k]), SX);
     }
@@ -701,81 +711,108 @@ VF_LANES void pair8(const Stats8& X, const Stats8& F, const __m256i on, double f
     const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
     const __m256d absMask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
     const __m256d tiny = _mm256_set1_pd(1e-300);
+    // In doubles, lanes 0-3 and 4-7 side by side (h = 0, 1), sums split in partial sums: the
+    // two halves' chains of dependent operations overlap.
+    auto cvt = [&](const std::int32_t* p, int h) VF_LANES {
+        return _mm256_cvtepi32_pd(_mm_load_si128(reinterpret_cast<const __m128i*>(p + 4 * h)));
+    };
+    auto ldd = [&](const double* p, int h) VF_LANES { return _mm256_load_pd(p + 4 * h); };
+    __m256d invSX[2], invSF[2], invT[2], den[2][2];
     for (int h = 0; h < 2; ++h) {
-        const int o = 4 * h;
-        auto cvt = [&](const std::int32_t* p) VF_LANES {
-            return _mm256_cvtepi32_pd(_mm_load_si128(reinterpret_cast<const __m128i*>(p + o)));
-        };
-        auto ldd = [&](const double* p) VF_LANES { return _mm256_load_pd(p + o); };
-        const __m256d SXd = cvt(X.cum[8]), SFd = cvt(F.cum[8]);
-        const __m256d T = _mm256_mul_pd(SXd, SFd);
-        const __m256d invT = _mm256_div_pd(one, T);
-        __m256d den = _mm256_mul_pd(cvt(X.csum), cvt(F.csum));
-        den = _mm256_sub_pd(zero, den);
-        for (int q = 0; q < kCand; ++q)
-            den = _mm256_fmadd_pd(cvt(M[q]), cvt(fac[q]), den); // exact integers
-        den = _mm256_mul_pd(den, invT);
-        den = _mm256_blendv_pd(den, one, _mm256_cmp_pd(den, zero, _CMP_EQ_OQ));
-        __m256d dd = _mm256_mul_pd(cvt(X.uu), cvt(F.uu));
+        invSX[h] = ldd(X.invS, h);
+        invSF[h] = ldd(F.invS, h);
+        invT[h] = _mm256_mul_pd(invSX[h], invSF[h]);
+        den[h][0] = _mm256_sub_pd(zero, _mm256_mul_pd(ldd(X.csumd, h), ldd(F.csumd, h)));
+        den[h][1] = zero;
+    }
+    alignas(32) double Md[kCand][8];
+    for (int q = 0; q < kCand; ++q)
+        for (int h = 0; h < 2; ++h) {
+            const __m256d m = cvt(M[q], h);
+            _mm256_store_pd(Md[q] + 4 * h, m);
+            den[h][q & 1] = _mm256_fmadd_pd(m, cvt(fac[q], h), den[h][q & 1]); // exact integers
+        }
+    __m256d theta[2], c[2], negW[2], wgt[2], hsOk[2], onD[2], Hs[2], cT[2], thetaT[2];
+    for (int h = 0; h < 2; ++h) {
+        __m256d d = _mm256_mul_pd(_mm256_add_pd(den[h][0], den[h][1]), invT[h]);
+        d = _mm256_blendv_pd(d, one, _mm256_cmp_pd(d, zero, _CMP_EQ_OQ));
+        const __m256d uuX = ldd(X.uud, h), uuF = ldd(F.uud, h);
+        __m256d dd = _mm256_mul_pd(uuX, uuF);
         dd = _mm256_blendv_pd(dd, one, _mm256_cmp_pd(dd, zero, _CMP_EQ_OQ));
         // two flat windows: fmi.m's pdf minus its mean is a rounding residue, the same in both,
         // which makes the correlation flatCorr (1) instead of 0 / 0
-        const __m256d bothFlat =
-            _mm256_cmp_pd(_mm256_add_pd(cvt(X.uu), cvt(F.uu)), zero, _CMP_EQ_OQ);
-        const __m256d corr = _mm256_blendv_pd(_mm256_div_pd(cvt(Nv), _mm256_sqrt_pd(dd)),
+        const __m256d bothFlat = _mm256_cmp_pd(_mm256_add_pd(uuX, uuF), zero, _CMP_EQ_OQ);
+        const __m256d corr = _mm256_blendv_pd(_mm256_div_pd(cvt(Nv, h), _mm256_sqrt_pd(dd)),
                                               _mm256_set1_pd(flatCorr), bothFlat);
-        const __m256d num = _mm256_mul_pd(_mm256_mul_pd(corr, ldd(X.sd)), ldd(F.sd));
-        const __m256d theta = _mm256_div_pd(num, den);
-        const __m256d c = _mm256_sub_pd(one, theta);
-        const __m256d Hs = _mm256_add_pd(ldd(X.H), ldd(F.H));
-        const __m256d onD = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(half(on, h)));
+        const __m256d num = _mm256_mul_pd(_mm256_mul_pd(corr, ldd(X.sd, h)), ldd(F.sd, h));
+        theta[h] = _mm256_div_pd(num, d);
+        c[h] = _mm256_sub_pd(one, theta[h]);
+        Hs[h] = _mm256_add_pd(ldd(X.H, h), ldd(F.H, h));
+        onD[h] = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(half(on, h)));
         // w = -1 / Hs where counted, else 0
-        const __m256d hsOk = _mm256_and_pd(onD, _mm256_cmp_pd(Hs, zero, _CMP_NEQ_OQ));
-        const __m256d wgt = _mm256_and_pd(hsOk, _mm256_div_pd(_mm256_set1_pd(-1.0), Hs));
-        const __m256d negW = _mm256_sub_pd(zero, wgt);
-        const __m256d cT = _mm256_mul_pd(c, invT), thetaT = _mm256_mul_pd(theta, invT);
-        // the staircase cells' joint probabilities v = (theta M + c PP) / T: ent(v) = -v log2|v|
-        // (0 for zero or tiny v) is a term (-v w) log2|v| of the result
-        const __m256d invSF = _mm256_div_pd(one, SFd), invSX = _mm256_div_pd(one, SXd);
-        for (int q = 0; q < kCand; ++q) {
+        hsOk[h] = _mm256_and_pd(onD[h], _mm256_cmp_pd(Hs[h], zero, _CMP_NEQ_OQ));
+        wgt[h] = _mm256_and_pd(hsOk[h], _mm256_div_pd(_mm256_set1_pd(-1.0), Hs[h]));
+        negW[h] = _mm256_sub_pd(zero, wgt[h]);
+        cT[h] = _mm256_mul_pd(c[h], invT[h]);
+        thetaT[h] = _mm256_mul_pd(theta[h], invT[h]);
+    }
+    // the staircase cells' joint probabilities v = (theta M + c d_F d_X) / T: ent(v) =
+    // -v log2|v| (0 for zero or tiny v) is a term (-v w) log2|v| of the result
+    for (int q = 0; q < kCand; ++q)
+        for (int h = 0; h < 2; ++h) {
             // d_F d_X of the cell (an exact integer up to rounding)
             const __m256d pp =
-                q < 9 ? _mm256_mul_pd(_mm256_mul_pd(cvt(F.d[q]), cvt(DS[q])), invSF)
-                      : _mm256_mul_pd(_mm256_mul_pd(cvt(DX[q - 9]), cvt(DS[q])), invSX);
-            const __m256d v = _mm256_fmadd_pd(thetaT, cvt(M[q]), _mm256_mul_pd(cT, pp));
+                q < 9 ? _mm256_mul_pd(_mm256_mul_pd(ldd(F.dd[q], h), cvt(DS[q], h)), invSF[h])
+                      : _mm256_mul_pd(_mm256_mul_pd(_mm256_blendv_pd(ldd(X.dd[17 - q], h),
+                                                                     ldd(X.dd[q - 9], h), posD[h]),
+                                                    cvt(DS[q], h)),
+                                      invSX[h]);
+            const __m256d v =
+                _mm256_fmadd_pd(thetaT[h], _mm256_load_pd(Md[q] + 4 * h), _mm256_mul_pd(cT[h], pp));
             const __m256d av = _mm256_and_pd(v, absMask);
             const __m256d ok = _mm256_cmp_pd(av, tiny, _CMP_GT_OQ);
             _mm256_storeu_pd(xs + n, _mm256_blendv_pd(one, av, ok));
-            _mm256_storeu_pd(cs + n, _mm256_and_pd(ok, _mm256_mul_pd(v, negW)));
+            _mm256_storeu_pd(cs + n, _mm256_and_pd(ok, _mm256_mul_pd(v, negW[h])));
             n += 4;
         }
-        // over the staircase cells: sum pp = sum_i d_F(i) R_i / (S_F T), and
-        // sum pp log2(d_F d_X) = (sum_i g_F(i) R_i / S_F + sum_k g_X'(k) C_k / S_X) / T
-        __m256d sF = zero, sG = zero, sX = zero;
-        for (int i = 0; i < 9; ++i) {
-            const __m256d Ri = cvt(R[i]);
-            sF = _mm256_fmadd_pd(cvt(F.d[i]), Ri, sF);
-            sG = _mm256_fmadd_pd(ldd(F.g[i]), Ri, sG);
-            const __m256d gx = _mm256_blendv_pd(ldd(X.g[8 - i]), ldd(X.g[i]), posD[h]);
-            sX = _mm256_fmadd_pd(gx, cvt(C[i]), sX);
+    // over the staircase cells: sum pp = sum_i d_F(i) R_i / (S_F T), and
+    // sum pp log2(d_F d_X) = (sum_i g_F(i) R_i / S_F + sum_k g_X'(k) C_k / S_X) / T
+    __m256d sF[2][2], sG[2][2], sX[2][2];
+    for (int h = 0; h < 2; ++h)
+        for (int e = 0; e < 2; ++e)
+            sF[h][e] = sG[h][e] = sX[h][e] = zero;
+    for (int i = 0; i < 9; ++i)
+        for (int h = 0; h < 2; ++h) {
+            const int e = i & 1;
+            const __m256d Ri = cvt(R[i], h);
+            sF[h][e] = _mm256_fmadd_pd(ldd(F.dd[i], h), Ri, sF[h][e]);
+            sG[h][e] = _mm256_fmadd_pd(ldd(F.g[i], h), Ri, sG[h][e]);
+            const __m256d gx = _mm256_blendv_pd(ldd(X.g[8 - i], h), ldd(X.g[i], h), posD[h]);
+            sX[h][e] = _mm256_fmadd_pd(gx, cvt(C[i], h), sX[h][e]);
         }
-        const __m256d sumPP = _mm256_mul_pd(_mm256_mul_pd(sF, invSF), invT);
-        const __m256d lT = _mm256_add_pd(ldd(X.lS), ldd(F.lS));
+    for (int h = 0; h < 2; ++h) {
+        const __m256d sumPP =
+            _mm256_mul_pd(_mm256_mul_pd(_mm256_add_pd(sF[h][0], sF[h][1]), invSF[h]), invT[h]);
+        const __m256d lT = _mm256_add_pd(ldd(X.lS, h), ldd(F.lS, h));
         const __m256d sumPPL = _mm256_fnmadd_pd(
-            lT, sumPP, _mm256_mul_pd(_mm256_fmadd_pd(sG, invSF, _mm256_div_pd(sX, SXd)), invT));
+            lT, sumPP,
+            _mm256_mul_pd(
+                _mm256_fmadd_pd(_mm256_add_pd(sG[h][0], sG[h][1]), invSF[h],
+                                _mm256_mul_pd(_mm256_add_pd(sX[h][0], sX[h][1]), invSX[h])),
+                invT[h]));
         // H_XF = c Hs - c log2|c| (1 - sumPP) + c sumPPL + sum ent(v)
-        const __m256d ac = _mm256_and_pd(c, absMask);
+        const __m256d ac = _mm256_and_pd(c[h], absMask);
         const __m256d okc = _mm256_cmp_pd(ac, tiny, _CMP_GT_OQ);
         _mm256_storeu_pd(xs + n, _mm256_blendv_pd(one, ac, okc));
         _mm256_storeu_pd(cs + n,
-                         _mm256_and_pd(okc, _mm256_mul_pd(_mm256_mul_pd(_mm256_sub_pd(zero, c),
+                         _mm256_and_pd(okc, _mm256_mul_pd(_mm256_mul_pd(_mm256_sub_pd(zero, c[h]),
                                                                         _mm256_sub_pd(one, sumPP)),
-                                                          wgt)));
+                                                          wgt[h])));
         n += 4;
-        const __m256d Jlin = _mm256_fmadd_pd(c, sumPPL, _mm256_mul_pd(c, Hs));
+        const __m256d Jlin = _mm256_fmadd_pd(c[h], sumPPL, _mm256_mul_pd(c[h], Hs[h]));
         // 1 + w Jlin where counted, 0.5 for a counted window with Hs = 0
-        const __m256d val = _mm256_blendv_pd(_mm256_and_pd(onD, _mm256_set1_pd(0.5)),
-                                             _mm256_fmadd_pd(wgt, Jlin, one), hsOk);
+        const __m256d val = _mm256_blendv_pd(_mm256_and_pd(onD[h], _mm256_set1_pd(0.5)),
+                                             _mm256_fmadd_pd(wgt[h], Jlin, one), hsOk[h]);
         acc[h] = _mm256_add_pd(acc[h], val);
     }
     count = n;

@@ -150,7 +150,8 @@ void TestMetricsReference::fmiBothPaths() {
     // (what imageMetrics uses on such a CPU, checked above) and one window at a time. Both
     // against the literal fmi.m, on random sizes (every lane position of the last vector of a
     // row), random and coarse levels (ties and zero-width intervals), flat patches (two flat
-    // windows: fmi.m's correlation 1), and random masks.
+    // windows: fmi.m's correlation 1), sparse spikes (pdfs with one nonzero: zero entropy and
+    // zero sd, exactly) and random masks.
     cv::RNG rng(11);
     for (int t = 0; t < 300; ++t) {
         const int rows = rng.uniform(3, 14), cols = rng.uniform(3, 45);
@@ -163,6 +164,13 @@ void TestMetricsReference::fmiBothPaths() {
             a(r).setTo(7);
             f(r).setTo(200);
         }
+        if (t % 7 == 3) // sparse spikes on flat ground: windows whose pdf has a single nonzero
+            for (cv::Mat* m : {&a, &b, &f}) {
+                m->setTo(40);
+                for (int k = 0; k < rows * cols / 12 + 1; ++k)
+                    m->at<uchar>(rng.uniform(0, rows), rng.uniform(0, cols)) =
+                        uchar(rng.uniform(0, 256));
+            }
         cv::Mat mask;
         if (t % 4 == 1) {
             mask.create(rows, cols, CV_8UC1);
