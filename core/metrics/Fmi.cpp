@@ -21,8 +21,10 @@
 //     windows and evaluated by a vectorised log2 (fdlibm's log kernel, < 1 ulp);
 //   * the merge runs a fixed 17 steps (no data-dependent exit to mispredict), the A-F and B-F
 //     merges of a window interleaved in one loop (two independent dependency chains).
-// The result agrees with a literal translation of fmi.m to ~1e-13 (tests/metrics compares
-// them on real and synthetic images).
+// That is the portable path, one window at a time. Where the CPU has AVX2 and FMA, the
+// `lanes` kernel below runs eight windows per vector with the staircase found by integer ranks
+// (no merge); fmiGradient picks it. Both agree with a literal translation of fmi.m to ~1e-13
+// (tests/metrics compares both with it on real and synthetic images).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -486,9 +488,16 @@ inline void windowPairs(const Win& A, const Win& B, const Win& F, double ccA, do
 //   * corr(pdf_X, pdf_F) = sum u_X u_F / sqrt(sum u_X^2 sum u_F^2) with u = 9 d - S (integers);
 //   * H_XF = c (H_X + H_F) - c log2|c| (1 - sum' pp) + c sum' pp log2 pp + sum' ent(v) with c =
 //     1 - theta, over the staircase cells (sum'), v = theta m + c pp their joint probability: the
-//     closed form of the non-staircase cells as in the scalar code, with P = Q = 1.
-// The logarithms of the 17 candidates are taken in every lane (a zero-mass candidate is masked
-// out), by fdlibm's log kernel. Agrees with the scalar code and the literal fmi.m to ~1e-13.
+//     closed form of the non-staircase cells as in the scalar code, with P = Q = 1;
+//   * sum' pp log2 pp needs no per-cell logarithm: it is sum_i d log2 d of F's row i times the
+//     d_X sum of the row's cells, plus the same over X's columns; those row and column sums are
+//     differences of the ends next to the row's (column's) ends, found by the same ranks;
+//   * the per-cell products d_F d_X likewise come from the ends next to the cell's end.
+// The logarithms of the 17 candidates' v are taken in every lane (a candidate that closes no
+// cell has v = 0 and is masked out) by fdlibm's log kernel, batched per group of windows.
+// fmi.m's floating-point quirks that decide cases are reproduced: two flat windows correlate
+// with 1 (a rounding residue, see flatCorr), a pdf with one nonzero has H = 0 and sd = 0
+// exactly. Agrees with the scalar code and the literal fmi.m to ~1e-13.
 namespace lanes {
 
 struct alignas(32) Stats8 {
