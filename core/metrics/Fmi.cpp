@@ -501,14 +501,13 @@ inline void windowPairs(const Win& A, const Win& B, const Win& F, double ccA, do
 namespace lanes {
 
 struct alignas(32) Stats8 {
-    std::int32_t d[9][8];    // feature - window minimum (all ones for a flat window)
-    std::int32_t cum[9][8];  // prefix sums of d; cum[8] = S
+    std::int32_t cum[9][8];  // prefix sums of d (feature - window minimum, all ones for a flat
+                             // window); cum[8] = S
     std::int32_t rcum[9][8]; // prefix sums of the reversed d
     std::int32_t u[9][8];    // 9 d - S
-    std::int32_t uu[8], csum[8];
-    double dd[9][8]; // d as doubles
-    double g[9][8];  // d log2 d (0 where d = 0)
-    double H[8], sd[8], lS[8], Sd[8], invS[8], csumd[8], uud[8];
+    double dd[9][8];         // d
+    double g[9][8];          // d log2 d (0 where d = 0)
+    double H[8], sd[8], lS[8], invS[8], csumd[8], uud[8]; // csumd = sum of cum, uud = sum u^2
 };
 
 #define VF_LANES __attribute__((target("avx2,fma")))
@@ -584,13 +583,11 @@ VF_LANES void stats8(const int* g0, const int* g1, const int* g2, int w, const d
     for (int i = 0; i < 9; ++i) {
         d[i] = _mm256_blendv_epi8(_mm256_sub_epi32(v[i], mn), one, flat);
         S = _mm256_add_epi32(S, d[i]);
-        st8(o.d[i], d[i]);
         st8(o.cum[i], S);
         cs = _mm256_add_epi32(cs, S);
         E1 = _mm256_add_epi32(E1, _mm256_mullo_epi32(d[i], _mm256_set1_epi32(i + 1)));
         E2 = _mm256_add_epi32(E2, _mm256_mullo_epi32(d[i], _mm256_set1_epi32((i + 1) * (i + 1))));
     }
-    st8(o.csum, cs);
     __m256i r = _mm256_setzero_si256(), uu = r;
     const __m256i nine = _mm256_set1_epi32(9);
     for (int k = 0; k < 9; ++k) {
@@ -600,7 +597,6 @@ VF_LANES void stats8(const int* g0, const int* g1, const int* g2, int w, const d
         st8(o.u[k], u);
         uu = _mm256_add_epi32(uu, _mm256_mullo_epi32(u, u));
     }
-    st8(o.uu, uu);
     // a single nonzero d: S = max d = max - min (not for a flat window: S = 9, max - min = 0)
     const __m256i single = _mm256_cmpeq_epi32(S, _mm256_sub_epi32(mx, mn));
     for (int h = 0; h < 2; ++h) {
