@@ -54,6 +54,10 @@ public:
     static QStringList metricNames(); // what the panel computes
     void setPlotMetric(const QString& name);
     QString plotMetric() const;
+    // Optical flow of the next computation, by core/metrics name ("dis-medium" (default),
+    // "dis-fast", "dis-ultrafast", "farneback"); the note names the flow of the values shown.
+    void setFlowMethod(const QString& name);
+    QString flowMethod() const;
     const std::map<int, StreamMetrics>& results() const { return results_; }
     QTableWidget* table() const { return table_; }
     SeekChartView* chartView() const { return chart_; }
@@ -70,10 +74,12 @@ private:
     void rebuildTable();
     void rebuildPlot();
     void updatePlayhead();
+    void updateNote();
 
     Workspace* ws_;
     JobManager* jobs_;
     QComboBox* metricBox_;
+    QComboBox* flowBox_;
     QTableWidget* table_;
     SeekChartView* chart_;
     QLabel* note_;
@@ -82,6 +88,7 @@ private:
     QValueAxis* axisX_ = nullptr;
     QValueAxis* axisY_ = nullptr;
     std::map<int, StreamMetrics> results_;
+    QString resultsFlow_; // flow method of results_
 };
 
 } // namespace vf::ui

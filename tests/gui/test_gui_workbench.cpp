@@ -6,8 +6,10 @@
 
 #include <QApplication>
 #include <QChartView>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QJsonObject>
+#include <QLabel>
 #include <QSettings>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -297,6 +299,13 @@ private Q_SLOTS:
 
     void metricsPlotSeeks() {
         MetricsPanel* mp = w_->metricsPanel();
+        // the flow chosen in the panel's box is the one the values use (checked below)
+        auto* flowBox = mp->findChild<QComboBox*>(QStringLiteral("metricsFlow"));
+        QVERIFY(flowBox);
+        QCOMPARE(mp->flowMethod(), QStringLiteral("dis-medium")); // the default
+        flowBox->setFocus();
+        QTest::keyClick(flowBox, Qt::Key_Down); // DIS medium -> DIS fast
+        QCOMPARE(mp->flowMethod(), QStringLiteral("dis-fast"));
         Job* j = mp->compute();
         QVERIFY(j);
         QVERIFY(waitJob(j, 240000));
@@ -327,13 +336,16 @@ private Q_SLOTS:
                 if (i == 0) continue;
                 const vm::TemporalInputs in{ir->read(f - 1), A, vi->read(f - 1), B,
                                             seq.read(i - 1), F};
-                const auto tv = vm::temporalMetrics(in, {vm::Metric::FlowD});
+                const auto tv = vm::temporalMetrics(in, {vm::Metric::FlowD},
+                                                    vm::FlowOptions{vm::FlowMethod::DisFast});
                 QCOMPARE(sm.perFrame.at(QStringLiteral("flowD"))[size_t(f)],
                          tv.at(vm::Metric::FlowD));
                 ++checked;
             }
         }
         QVERIFY(checked > 0);
+        auto* note = mp->findChild<QLabel*>(QStringLiteral("metricsNote"));
+        QVERIFY(note && note->text().contains(QStringLiteral("dis-fast")));
         QTableWidget* t = mp->table();
         QVERIFY(t->rowCount() >= 1);
         // every column with values has exactly one best (highlighted) cell
