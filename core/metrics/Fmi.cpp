@@ -105,7 +105,7 @@ const Tables& tables() {
 }
 
 // 2 * MATLAB gradient(img) along x, as integers.
-// Padded with 16 zeros at the end (the 4-window statistics read a little past a row).
+// Padded with 16 zeros at the end (the eight-window statistics read a little past a row).
 std::vector<int> gradX2(const cv::Mat& g8) {
     std::vector<int> out(size_t(g8.rows) * g8.cols + 16, 0);
     const int n = g8.cols;
@@ -128,7 +128,7 @@ std::vector<int> gradX2(const cv::Mat& g8) {
 // per-cell values of window w), so that the per-window work vectorises across windows.
 struct WinRow {
     int n = 0;
-    size_t st = 0;                               // n rounded up (room for vector stores)
+    size_t st = 0;                               // n rounded up
     std::vector<double> pdf, lpdf, cdf;          // [9][st]
     std::vector<double> psum, entropy, sd, csum; // [st]; csum = sum of the nine cdf values
     void resize(int count) {
@@ -205,68 +205,6 @@ inline void winStatsOne(const int* g0, const int* g1, const int* g2, int w, cons
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #define VF_FMI_AVX2 1
-// winStatsOne for 4 windows at a time (AVX2 WITHOUT FMA: each lane computes exactly the scalar
-// operations, in the same order). The rows must be readable 8 ints past w + 2.
-__attribute__((target("avx2"))) void winStats4(const int* g0, const int* g1, const int* g2, int w,
-                                               const double* L, WinRow& o) {
-    const size_t st = o.st;
-    auto ld = [](const int* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); };
-    const __m128i v[9] = {ld(g0 + w),     ld(g1 + w),     ld(g2 + w),
-                          ld(g0 + w + 1), ld(g1 + w + 1), ld(g2 + w + 1),
-                          ld(g0 + w + 2), ld(g1 + w + 2), ld(g2 + w + 2)};
-    __m128i mn = v[0], mx = v[0];
-    for (int i = 1; i < 9; ++i) {
-        mn = _mm_min_epi32(mn, v[i]);
-        mx = _mm_max_epi32(mx, v[i]);
-    }
-    const __m128i flat = _mm_cmpeq_epi32(mn, mx);
-    const __m128i one = _mm_set1_epi32(1);
-    __m128i d[9], cum[9];
-    __m128i S = _mm_setzero_si128(), E1 = S, E2 = S;
-    for (int i = 0; i < 9; ++i) {
-        d[i] = _mm_blendv_epi8(_mm_sub_epi32(v[i], mn), one, flat);
-        S = _mm_add_epi32(S, d[i]);
-        cum[i] = S;
-        E1 = _mm_add_epi32(E1, _mm_mullo_epi32(d[i], _mm_set1_epi32(i + 1)));
-        E2 = _mm_add_epi32(E2, _mm_mullo_epi32(d[i], _mm_set1_epi32((i + 1) * (i + 1))));
-    }
-    const __m256d Sd = _mm256_cvtepi32_pd(S);
-    const __m256d invS = _mm256_div_pd(_mm256_set1_pd(1.0), Sd);
-    const __m256d zero = _mm256_setzero_pd(), onep = _mm256_set1_pd(1.0);
-    const __m256d all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
-    // masked form with a defined source (the plain one warns in GCC 12's header)
-#define VF_GATHER(idx) _mm256_mask_i32gather_pd(zero, L, idx, all, 8)
-    const __m256d lS = VF_GATHER(S);
-    __m256d ps = zero, en = zero, cs = zero;
-    for (int i = 0; i < 9; ++i) {
-        const __m256d dd = _mm256_cvtepi32_pd(d[i]);
-        const __m256d p = _mm256_mul_pd(dd, invS);
-        const __m256d lt = _mm256_sub_pd(VF_GATHER(d[i]), lS);
-        const __m256d lp = _mm256_blendv_pd(zero, lt, _mm256_cmp_pd(dd, zero, _CMP_GT_OQ));
-        const __m256d cd =
-            i == 8 ? onep : _mm256_min_pd(_mm256_mul_pd(_mm256_cvtepi32_pd(cum[i]), invS), onep);
-        _mm256_storeu_pd(&o.pdf[i * st + w], p);
-        _mm256_storeu_pd(&o.lpdf[i * st + w], lp);
-        _mm256_storeu_pd(&o.cdf[i * st + w], cd);
-        ps = _mm256_add_pd(ps, p);
-        en = _mm256_sub_pd(en, _mm256_mul_pd(p, lp));
-        cs = _mm256_add_pd(cs, cd);
-    }
-#undef VF_GATHER
-    _mm256_storeu_pd(&o.psum[w], ps);
-    _mm256_storeu_pd(&o.entropy[w], en);
-    _mm256_storeu_pd(&o.csum[w], cs);
-    const __m256d e1 = _mm256_div_pd(_mm256_cvtepi32_pd(E1), Sd);
-    const __m256d e2 = _mm256_div_pd(_mm256_cvtepi32_pd(E2), Sd);
-    const __m256d diff = _mm256_sub_pd(e2, _mm256_mul_pd(e1, e1));
-    const __m256d absd = _mm256_andnot_pd(_mm256_set1_pd(-0.0), diff);
-    _mm256_storeu_pd(&o.sd[w], _mm256_sqrt_pd(absd));
-}
-
-bool fmiAvx2() {
-    static const bool yes = __builtin_cpu_supports("avx2");
-    return yes;
-}
 bool fmiLanesSupported() {
     static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     return yes;
@@ -278,13 +216,7 @@ void winStatsRow(const int* g, int cols, int r, const double* L, WinRow& o) {
     const int* g0 = g + size_t(r - 1) * cols;
     const int* g1 = g0 + cols;
     const int* g2 = g1 + cols;
-    int w = 0;
-#ifdef VF_FMI_AVX2
-    if (fmiAvx2())
-        for (; w + 4 <= o.n; w += 4)
-            winStats4(g0, g1, g2, w, L, o);
-#endif
-    for (; w < o.n; ++w)
+    for (int w = 0; w < o.n; ++w)
         winStatsOne(g0, g1, g2, w, L, o);
 }
 
@@ -328,36 +260,9 @@ inline double corrOne(const WinRow& X, const WinRow& F, int w) {
     return sif / std::sqrt(dd);
 }
 
-#ifdef VF_FMI_AVX2
-// corrOne for windows w .. w + 3, lane by lane the same operations (no FMA).
-__attribute__((target("avx2"))) void corr4(const WinRow& X, const WinRow& F, int w, double* cc) {
-    const size_t st = X.st;
-    const __m256d nine = _mm256_set1_pd(9.0), zero = _mm256_setzero_pd();
-    const __m256d mx = _mm256_div_pd(_mm256_loadu_pd(&X.psum[w]), nine);
-    const __m256d mf = _mm256_div_pd(_mm256_loadu_pd(&F.psum[w]), nine);
-    __m256d sif = zero, sii = zero, sff = zero;
-    for (int i = 0; i < 9; ++i) {
-        const __m256d a = _mm256_sub_pd(_mm256_loadu_pd(&X.pdf[i * st + w]), mx);
-        const __m256d b = _mm256_sub_pd(_mm256_loadu_pd(&F.pdf[i * st + w]), mf);
-        sif = _mm256_add_pd(sif, _mm256_mul_pd(a, b));
-        sii = _mm256_add_pd(sii, _mm256_mul_pd(a, a));
-        sff = _mm256_add_pd(sff, _mm256_mul_pd(b, b));
-    }
-    __m256d dd = _mm256_mul_pd(sii, sff);
-    dd = _mm256_blendv_pd(dd, _mm256_set1_pd(1.0), _mm256_cmp_pd(dd, zero, _CMP_EQ_OQ));
-    _mm256_storeu_pd(cc + w, _mm256_div_pd(sif, _mm256_sqrt_pd(dd)));
-}
-#endif
-
 // The correlations of all windows of a row.
 void corrRow(const WinRow& X, const WinRow& F, double* cc) {
-    int w = 0;
-#ifdef VF_FMI_AVX2
-    if (fmiAvx2())
-        for (; w + 4 <= X.n; w += 4)
-            corr4(X, F, w, cc);
-#endif
-    for (; w < X.n; ++w)
+    for (int w = 0; w < X.n; ++w)
         cc[w] = corrOne(X, F, w);
 }
 
@@ -628,6 +533,26 @@ VF_LANES void stats8(const int* g0, const int* g1, const int* g2, int w, const d
     }
 }
 
+// Where `key` falls among the sorted ends e[0..8] (e[8] = T), over e[0..7]: the ends below it
+// (Strict: e < key; else e <= key) form a prefix; `below` is the last of them (0 if none),
+// `above` the end after it, `cnt` their count (Strict) or the count of the others (else).
+struct Rank {
+    __m256i cnt, below, above;
+};
+template <bool Strict> VF_LANES inline Rank rankBelow(__m256i key, const __m256i* e) {
+    Rank r{_mm256_setzero_si256(), _mm256_setzero_si256(), e[0]};
+    for (int j = 0; j < 8; ++j) {
+        // Strict: m = (e[j] < key), the prefix; else m = (e[j] > key), the rest
+        const __m256i m = Strict ? _mm256_cmpgt_epi32(key, e[j]) : _mm256_cmpgt_epi32(e[j], key);
+        r.cnt = _mm256_sub_epi32(r.cnt, m);
+        r.below =
+            Strict ? _mm256_blendv_epi8(r.below, e[j], m) : _mm256_blendv_epi8(e[j], r.below, m);
+        r.above = Strict ? _mm256_blendv_epi8(r.above, e[j + 1], m)
+                         : _mm256_blendv_epi8(e[j + 1], r.above, m);
+    }
+    return r;
+}
+
 constexpr int kCand = 17; // 9 ends of F, the first 8 ends of X'
 
 // FMI(X, F) of the eight windows, as half the pair value per lane, 1 - H_XF / (H_X + H_F)
@@ -668,13 +593,8 @@ VF_LANES void pair8(const Stats8& X, const Stats8& F, const __m256i on, double f
     // (KA_{i-1}, KA_i]: its d_X sum times S_F is KB_{k*} - max{KB <= KA_{i-1}}.
     __m256i belowEqPrev = zeroI;
     for (int i = 0; i < 9; ++i) {
-        __m256i cnt = zeroI, below = zeroI, above = KB[0];
-        for (int k = 0; k < 8; ++k) {
-            const __m256i m = _mm256_cmpgt_epi32(KA[i], KB[k]);
-            cnt = _mm256_sub_epi32(cnt, m);
-            below = _mm256_blendv_epi8(below, KB[k], m);
-            above = _mm256_blendv_epi8(above, KB[k + 1], m);
-        }
+        const Rank rk = rankBelow<true>(KA[i], KB);
+        const __m256i cnt = rk.cnt, below = rk.below, above = rk.above;
         const __m256i lo = i ? _mm256_max_epi32(KA[i - 1], below) : below;
         st8(M[i], _mm256_sub_epi32(KA[i], lo));     // zero with d_F(i)
         st8(DS[i], _mm256_sub_epi32(above, below)); // d_X'(k*) S_F
@@ -689,13 +609,9 @@ VF_LANES void pair8(const Stats8& X, const Stats8& F, const __m256i on, double f
     // KB_k]: its d_F sum times S_X is min{KA >= KB_k} - max{KA <= KB_{k-1}}.
     __m256i belowPrev = zeroI;
     for (int k = 0; k < 8; ++k) {
-        __m256i cnt = zeroI, below = zeroI, above = KA[0];
-        for (int i = 0; i < 8; ++i) {
-            const __m256i m = _mm256_cmpgt_epi32(KA[i], KB[k]);
-            cnt = _mm256_sub_epi32(cnt, m);
-            below = _mm256_blendv_epi8(KA[i], below, m);
-            above = _mm256_blendv_epi8(KA[i + 1], above, m);
-        }
+        const Rank rk = rankBelow<false>(KB[k], KA);
+        __m256i cnt = rk.cnt, below = rk.below;
+        const __m256i above = rk.above;
         // i = 8: KA_8 = T >= KB_k, greater unless KB_k = T (then the mass is zero)
         const __m256i m8 = _mm256_cmpgt_epi32(KA[8], KB[k]);
         cnt = _mm256_sub_epi32(cnt, m8);
