@@ -653,7 +653,7 @@ VF_LANES void pair8(const Stats8& X, const Stats8& F, const __m256i on, double f
             _mm256_store_pd(Md[q] + 4 * h, m);
             den[h][q & 1] = _mm256_fmadd_pd(m, cvt(fac[q], h), den[h][q & 1]); // exact integers
         }
-    __m256d theta[2], c[2], negW[2], wgt[2], hsOk[2], onD[2], Hs[2], cT[2], thetaT[2];
+    __m256d theta[2], c[2], negW[2], wgt[2], hsOk[2], onD[2], Hs[2], cTF[2], cTX[2], thetaT[2];
     for (int h = 0; h < 2; ++h) {
         __m256d d = _mm256_mul_pd(_mm256_add_pd(den[h][0], den[h][1]), invT[h]);
         d = _mm256_blendv_pd(d, one, _mm256_cmp_pd(d, zero, _CMP_EQ_OQ));
@@ -674,26 +674,25 @@ VF_LANES void pair8(const Stats8& X, const Stats8& F, const __m256i on, double f
         hsOk[h] = _mm256_and_pd(onD[h], _mm256_cmp_pd(Hs[h], zero, _CMP_NEQ_OQ));
         wgt[h] = _mm256_and_pd(hsOk[h], _mm256_div_pd(_mm256_set1_pd(-1.0), Hs[h]));
         negW[h] = _mm256_sub_pd(zero, wgt[h]);
-        cT[h] = _mm256_mul_pd(c[h], invT[h]);
+        const __m256d cT = _mm256_mul_pd(c[h], invT[h]);
+        cTF[h] = _mm256_mul_pd(cT, invSF[h]); // a cell's d_F d_X is d S_F / S_F or d S_X / S_X
+        cTX[h] = _mm256_mul_pd(cT, invSX[h]);
         thetaT[h] = _mm256_mul_pd(theta[h], invT[h]);
     }
     // the staircase cells' joint probabilities v = (theta M + c d_F d_X) / T: ent(v) =
-    // -v log2|v| (0 for zero or tiny v) is a term (-v w) log2|v| of the result
+    // -v log2|v| is a term (-v w) log2|v| of the result. A candidate that closes no cell has
+    // v = 0 (coefficient 0); |v| below 1e-300 is taken as 1e-300 (contributes < 1e-297).
     for (int q = 0; q < kCand; ++q)
         for (int h = 0; h < 2; ++h) {
-            // d_F d_X of the cell (an exact integer up to rounding)
-            const __m256d pp =
-                q < 9 ? _mm256_mul_pd(_mm256_mul_pd(ldd(F.dd[q], h), cvt(DS[q], h)), invSF[h])
-                      : _mm256_mul_pd(_mm256_mul_pd(_mm256_blendv_pd(ldd(X.dd[17 - q], h),
-                                                                     ldd(X.dd[q - 9], h), posD[h]),
-                                                    cvt(DS[q], h)),
-                                      invSX[h]);
-            const __m256d v =
-                _mm256_fmadd_pd(thetaT[h], _mm256_load_pd(Md[q] + 4 * h), _mm256_mul_pd(cT[h], pp));
-            const __m256d av = _mm256_and_pd(v, absMask);
-            const __m256d ok = _mm256_cmp_pd(av, tiny, _CMP_GT_OQ);
-            _mm256_storeu_pd(xs + n, _mm256_blendv_pd(one, av, ok));
-            _mm256_storeu_pd(cs + n, _mm256_and_pd(ok, _mm256_mul_pd(v, negW[h])));
+            // d_F d_X S of the cell (S = S_F for an end of F, S_X for an end of X')
+            const __m256d dd =
+                q < 9 ? ldd(F.dd[q], h)
+                      : _mm256_blendv_pd(ldd(X.dd[17 - q], h), ldd(X.dd[q - 9], h), posD[h]);
+            const __m256d v = _mm256_fmadd_pd(
+                thetaT[h], _mm256_load_pd(Md[q] + 4 * h),
+                _mm256_mul_pd(q < 9 ? cTF[h] : cTX[h], _mm256_mul_pd(dd, cvt(DS[q], h))));
+            _mm256_storeu_pd(xs + n, _mm256_max_pd(_mm256_and_pd(v, absMask), tiny));
+            _mm256_storeu_pd(cs + n, _mm256_mul_pd(v, negW[h]));
             n += 4;
         }
     // over the staircase cells: sum pp = sum_i d_F(i) R_i / (S_F T), and
