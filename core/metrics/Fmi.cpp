@@ -484,15 +484,22 @@ VF_LANES void stats8(const int* g0, const int* g1, const int* g2, int w, const d
     }
     const __m256i flat = _mm256_cmpeq_epi32(mn, mx);
     const __m256i one = _mm256_set1_epi32(1);
-    __m256i d[9], S = _mm256_setzero_si256(), E1 = S, E2 = S, cs = S;
+    __m256i d[9], S = _mm256_setzero_si256(), cs = S, c2 = S, cs2 = S;
     for (int i = 0; i < 9; ++i) {
         d[i] = _mm256_blendv_epi8(_mm256_sub_epi32(v[i], mn), one, flat);
         S = _mm256_add_epi32(S, d[i]);
         st8(o.cum[i], S);
-        cs = _mm256_add_epi32(cs, S);
-        E1 = _mm256_add_epi32(E1, _mm256_mullo_epi32(d[i], _mm256_set1_epi32(i + 1)));
-        E2 = _mm256_add_epi32(E2, _mm256_mullo_epi32(d[i], _mm256_set1_epi32((i + 1) * (i + 1))));
+        cs = _mm256_add_epi32(cs, S); // sum of cum = sum (9 - i) d_i
+        c2 = _mm256_add_epi32(c2, S);
+        cs2 = _mm256_add_epi32(cs2, c2); // sum of the sums of cum = sum (9 - i)(10 - i) / 2 d_i
     }
+    // E1 = sum (i + 1) d_i = 10 S - cs, E2 = sum (i + 1)^2 d_i = 2 cs2 + 100 S - 21 cs
+    const __m256i S10 = _mm256_mullo_epi32(S, _mm256_set1_epi32(10));
+    const __m256i E1 = _mm256_sub_epi32(S10, cs);
+    const __m256i E2 =
+        _mm256_sub_epi32(_mm256_add_epi32(_mm256_add_epi32(cs2, cs2),
+                                          _mm256_mullo_epi32(S10, _mm256_set1_epi32(10))),
+                         _mm256_mullo_epi32(cs, _mm256_set1_epi32(21)));
     __m256i r = _mm256_setzero_si256(), uu = r;
     const __m256i nine = _mm256_set1_epi32(9);
     for (int k = 0; k < 9; ++k) {
