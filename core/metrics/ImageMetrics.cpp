@@ -80,12 +80,6 @@ cv::Mat toDouble(const cv::Mat& g8) {
     return d;
 }
 
-// Mean of a CV_64F map over the mask (or all pixels). `mask` must have the map's size.
-double maskedMean(const cv::Mat& map, const cv::Mat& mask) {
-    if (mask.empty()) return cv::mean(map)[0];
-    return cv::mean(map, mask)[0];
-}
-
 // 256-bin histogram of an 8-bit image (masked). Integer counts (exact, so the same as
 // counting in double), in four sub-histograms so that runs of equal values do not wait on
 // each other's increments.
@@ -157,27 +151,63 @@ double jointEntropy(const cv::Mat& a8, const cv::Mat& f8, const cv::Mat& mask, b
     return entropyOfCounts(h.data(), h.size(), double(n), b);
 }
 
-// Pearson correlation of two CV_64F maps over the mask. `quirkMeanA`: numerator uses x - mq
-// instead of x - mean(x) (toolbox CC r_BF).
-double pearson(const cv::Mat& x, const cv::Mat& y, const cv::Mat& mask,
-               std::optional<double> numeratorMeanX = std::nullopt) {
-    const double mx = maskedMean(x, mask), my = maskedMean(y, mask);
-    const double mxn = numeratorMeanX.value_or(mx);
-    double sxy = 0, sxx = 0, syy = 0;
-    for (int r = 0; r < x.rows; ++r) {
-        const double* px = x.ptr<double>(r);
-        const double* py = y.ptr<double>(r);
-        const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(r);
-        for (int c = 0; c < x.cols; ++c) {
-            if (m && !m[c]) continue;
-            const double dx = px[c] - mx, dy = py[c] - my;
-            sxy += (px[c] - mxn) * dy;
-            sxx += dx * dx;
-            syy += dy * dy;
-        }
+// Sums over the mask of the three 8-bit images, their squares and their pairwise products,
+// exact integers: CC and SCD are Pearson correlations of A, B, F, F - B and F - A, which all
+// follow from them (one pass over the bytes instead of passes over double maps and two
+// difference images).
+struct MomentSums {
+    std::int64_t n = 0, a = 0, b = 0, f = 0, aa = 0, bb = 0, ff = 0, ab = 0, af = 0, bf = 0;
+};
+
+// The sums of one row segment (at most kMomentChunk pixels: every 32-bit sum fits).
+constexpr int kMomentChunk = 16384;
+VF_IM_CLONES void momentRow(const uchar* __restrict pa, const uchar* __restrict pb,
+                            const uchar* __restrict pf, const uchar* __restrict mk, int n,
+                            std::int32_t* __restrict s) {
+    std::int32_t c = 0, a = 0, b = 0, f = 0, aa = 0, bb = 0, ff = 0, ab = 0, af = 0, bf = 0;
+    for (int x = 0; x < n; ++x) {
+        const std::int32_t w = mk ? (mk[x] != 0) : 1;
+        const std::int32_t va = w * pa[x], vb = w * pb[x], vf = w * pf[x];
+        c += w;
+        a += va;
+        b += vb;
+        f += vf;
+        aa += va * va;
+        bb += vb * vb;
+        ff += vf * vf;
+        ab += va * vb;
+        af += va * vf;
+        bf += vb * vf;
     }
-    const double d = std::sqrt(sxx * syy);
-    return d > 0 ? sxy / d : 0.0; // corr2 of a constant image is NaN in MATLAB; 0 here
+    const std::int32_t r[10] = {c, a, b, f, aa, bb, ff, ab, af, bf};
+    std::copy(r, r + 10, s);
+}
+
+MomentSums momentSums(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8,
+                      const cv::Mat& mask) {
+    MomentSums t;
+    std::int64_t* acc[10] = {&t.n, &t.a, &t.b, &t.f, &t.aa, &t.bb, &t.ff, &t.ab, &t.af, &t.bf};
+    for (int y = 0; y < a8.rows; ++y)
+        for (int x0 = 0; x0 < a8.cols; x0 += kMomentChunk) {
+            const int n = std::min(kMomentChunk, a8.cols - x0);
+            std::int32_t s[10];
+            momentRow(a8.ptr<uchar>(y) + x0, b8.ptr<uchar>(y) + x0, f8.ptr<uchar>(y) + x0,
+                      mask.empty() ? nullptr : mask.ptr<uchar>(y) + x0, n, s);
+            for (int k = 0; k < 10; ++k)
+                *acc[k] += s[k];
+        }
+    return t;
+}
+
+// Pearson correlation from the count n and the sums of x, y, x^2, y^2 and x y; 0 when either
+// is constant (MATLAB's corr2 gives NaN). n * sums exceed 64 bits for large frames: 128-bit.
+double pearsonFromSums(std::int64_t n, std::int64_t sx, std::int64_t sy, std::int64_t sxx,
+                       std::int64_t syy, std::int64_t sxy) {
+    __extension__ typedef __int128 I; // (GCC and Clang on 64-bit targets)
+    const I num = I(n) * sxy - I(sx) * sy;
+    const I vx = I(n) * sxx - I(sx) * sx, vy = I(n) * syy - I(sy) * sy;
+    const double d = std::sqrt(double(vx) * double(vy));
+    return d > 0 ? double(num) / d : 0.0;
 }
 
 // MATLAB `gradient` along x (columns): central differences inside, one-sided at borders.
@@ -1011,15 +1041,19 @@ Values imageMetrics(const cv::Mat& ir, const cv::Mat& vi, const cv::Mat& fused,
                                     : std::numeric_limits<double>::infinity();
     }
 
-    if (wants(Metric::CC)) {
-        const double rAF = pearson(w.a, w.f, m);
-        const double rBF =
-            conv.ccToolboxQuirk ? pearson(w.b, w.f, m, maskedMean(w.a, m)) : pearson(w.b, w.f, m);
-        out[Metric::CC] = 0.5 * (rAF + rBF);
-    }
-
-    if (wants(Metric::SCD)) {
-        out[Metric::SCD] = pearson(w.f - w.b, w.a, m) + pearson(w.f - w.a, w.b, m);
+    if (wants(Metric::CC) || wants(Metric::SCD)) {
+        const MomentSums t = momentSums(w.a8, w.b8, w.f8, m);
+        // CC: the toolbox's r_BF numerator centres B on mean(A) instead of mean(B); against the
+        // centred F that changes nothing but rounding (sum (B - c)(F - mean F) is the same for
+        // every c), so both conventions take the exact value
+        if (wants(Metric::CC))
+            out[Metric::CC] = 0.5 * (pearsonFromSums(t.n, t.a, t.f, t.aa, t.ff, t.af) +
+                                     pearsonFromSums(t.n, t.b, t.f, t.bb, t.ff, t.bf));
+        // SCD = corr2(F - B, A) + corr2(F - A, B)
+        if (wants(Metric::SCD))
+            out[Metric::SCD] =
+                pearsonFromSums(t.n, t.f - t.b, t.a, t.ff - 2 * t.bf + t.bb, t.aa, t.af - t.ab) +
+                pearsonFromSums(t.n, t.f - t.a, t.b, t.ff - 2 * t.af + t.aa, t.bb, t.bf - t.ab);
     }
 
     if (wants(Metric::FMI)) out[Metric::FMI] = detail::fmiGradient(w.a8, w.b8, w.f8, m);
