@@ -399,7 +399,7 @@ inline void windowPairs(const Win& A, const Win& B, const Win& F, double ccA, do
 //     differences of the ends next to the row's (column's) ends, found by the same ranks;
 //   * the per-cell products d_F d_X likewise come from the ends next to the cell's end.
 // The logarithms of the 17 candidates' v are taken in every lane (a candidate that closes no
-// cell has v = 0 and is masked out) by fdlibm's log kernel, batched per group of windows.
+// cell has v = 0 and coefficient 0) with fdlibm's log polynomial, batched per group of windows.
 // fmi.m's floating-point quirks that decide cases are reproduced: two flat windows correlate
 // with 1 (a rounding residue, see flatCorr), a pdf with one nonzero has H = 0 and sd = 0
 // exactly. Agrees with the scalar code and the literal fmi.m to ~1e-13.
@@ -431,7 +431,10 @@ VF_LANES inline __m128i half(__m256i v, int h) {
     return h ? _mm256_extracti128_si256(v, 1) : _mm256_castsi256_si128(v);
 }
 
-// log2 of four positive normal doubles: fdlibm's log kernel on m in [sqrt(1/2), sqrt(2)).
+// log2 of four positive normal doubles, within 2 ulp: x = 2^k m with m in [sqrt(1/2), sqrt(2)),
+// s = (m - 1) / (m + 1), ln m = 2 atanh(s) = s (2 + R(s^2)) with fdlibm's minimax R (e_log.c,
+// error < 2^-58), so log2 x = k + s Q(s^2), Q = (2 + R) / ln 2 (one rounding more than fdlibm's
+// arrangement, which keeps its last ulp; a quarter fewer operations).
 VF_LANES inline __m256d log2Pos(__m256d x) {
     const __m256i bits = _mm256_castpd_si256(x);
     // adding 1 - sqrt(2)'s mantissa carries into the exponent exactly when m >= sqrt(2)
@@ -444,27 +447,24 @@ VF_LANES inline __m256d log2Pos(__m256d x) {
     const __m256d kd = _mm256_sub_pd(
         _mm256_castsi256_pd(_mm256_or_si256(kb, _mm256_set1_epi64x(0x4330000000000000LL))),
         _mm256_set1_pd(4503599627370496.0 + 1023.0));
-    const __m256d one = _mm256_set1_pd(1.0);
-    const __m256d f = _mm256_sub_pd(m, one);
+    const __m256d f = _mm256_sub_pd(m, _mm256_set1_pd(1.0));
     const __m256d s = _mm256_div_pd(f, _mm256_add_pd(_mm256_set1_pd(2.0), f));
     const __m256d z = _mm256_mul_pd(s, s), w = _mm256_mul_pd(z, z);
-#define c(v) _mm256_set1_pd(v)
-    const __m256d t1 = _mm256_mul_pd(
-        w, _mm256_fmadd_pd(
-               w, _mm256_fmadd_pd(w, c(1.531383769920937332e-01), c(2.222219843214978396e-01)),
-               c(3.999999999940941908e-01)));
-    const __m256d t2 = _mm256_mul_pd(
-        z, _mm256_fmadd_pd(w,
-                           _mm256_fmadd_pd(w,
-                                           _mm256_fmadd_pd(w, c(1.479819860511658591e-01),
-                                                           c(1.818357216161805012e-01)),
-                                           c(2.857142874366239149e-01)),
-                           c(6.666666666666735130e-01)));
-    const __m256d R = _mm256_add_pd(t1, t2);
-    const __m256d hfsq = _mm256_mul_pd(c(0.5), _mm256_mul_pd(f, f));
-    const __m256d lnm = _mm256_sub_pd(f, _mm256_fnmadd_pd(s, _mm256_add_pd(hfsq, R), hfsq));
-    return _mm256_fmadd_pd(lnm, c(1.4426950408889634074), kd);
+    constexpr double il2 = 1.4426950408889634074; // 1 / ln 2
+#define c(v) _mm256_set1_pd((v)*il2)
+    // Lg1 z + Lg2 z^2 + ... + Lg7 z^7 = z (Lg1 + Lg3 w + Lg5 w^2 + Lg7 w^3) + w (Lg2 + ...)
+    const __m256d odd = _mm256_fmadd_pd(
+        w,
+        _mm256_fmadd_pd(
+            w, _mm256_fmadd_pd(w, c(1.479819860511658591e-01), c(1.818357216161805012e-01)),
+            c(2.857142874366239149e-01)),
+        c(6.666666666666735130e-01));
+    const __m256d even = _mm256_fmadd_pd(
+        w, _mm256_fmadd_pd(w, c(1.531383769920937332e-01), c(2.222219843214978396e-01)),
+        c(3.999999999940941908e-01));
+    const __m256d Q = _mm256_fmadd_pd(z, odd, _mm256_fmadd_pd(w, even, c(2.0)));
 #undef c
+    return _mm256_fmadd_pd(s, Q, kd);
 }
 
 // Statistics of the windows w .. w + 7 (centres (r, w + 1 ..)); g0, g1, g2 the rows r - 1 ..
