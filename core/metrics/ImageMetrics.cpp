@@ -210,41 +210,28 @@ double pearsonFromSums(std::int64_t n, std::int64_t sx, std::int64_t sy, std::in
     return d > 0 ? double(num) / d : 0.0;
 }
 
-// MATLAB `gradient` along x (columns): central differences inside, one-sided at borders.
-cv::Mat matlabGradientX(const cv::Mat& f) {
-    cv::Mat g(f.size(), CV_64F);
-    const int n = f.cols;
-    for (int y = 0; y < f.rows; ++y) {
-        const double* p = f.ptr<double>(y);
-        double* o = g.ptr<double>(y);
-        if (n == 1) {
-            o[0] = 0;
-            continue;
-        }
-        o[0] = p[1] - p[0];
-        o[n - 1] = p[n - 1] - p[n - 2];
+// Row y of MATLAB's [gx, gy] = gradient(f) (central differences inside, one-sided at the
+// borders) into gx and gy.
+void matlabGradientRows(const cv::Mat& f, int y, double* gx, double* gy) {
+    const int n = f.cols, m = f.rows;
+    const double* p = f.ptr<double>(y);
+    if (n == 1) {
+        gx[0] = 0;
+    } else {
+        gx[0] = p[1] - p[0];
+        gx[n - 1] = p[n - 1] - p[n - 2];
         for (int x = 1; x < n - 1; ++x)
-            o[x] = 0.5 * (p[x + 1] - p[x - 1]);
+            gx[x] = 0.5 * (p[x + 1] - p[x - 1]);
     }
-    return g;
-}
-
-cv::Mat matlabGradientY(const cv::Mat& f) {
-    cv::Mat g(f.size(), CV_64F);
-    const int m = f.rows;
-    for (int y = 0; y < m; ++y) {
-        double* o = g.ptr<double>(y);
-        if (m == 1) {
-            std::fill(o, o + f.cols, 0.0);
-            continue;
-        }
-        const double* up = f.ptr<double>(y == 0 ? 0 : (y == m - 1 ? m - 2 : y - 1));
-        const double* dn = f.ptr<double>(y == 0 ? 1 : (y == m - 1 ? m - 1 : y + 1));
-        const double s = (y == 0 || y == m - 1) ? 1.0 : 0.5;
-        for (int x = 0; x < f.cols; ++x)
-            o[x] = s * (dn[x] - up[x]);
+    if (m == 1) {
+        std::fill(gy, gy + n, 0.0);
+        return;
     }
-    return g;
+    const double* up = f.ptr<double>(y == 0 ? 0 : (y == m - 1 ? m - 2 : y - 1));
+    const double* dn = f.ptr<double>(y == 0 ? 1 : (y == m - 1 ? m - 1 : y + 1));
+    const double sc = (y == 0 || y == m - 1) ? 1.0 : 0.5;
+    for (int x = 0; x < n; ++x)
+        gy[x] = sc * (dn[x] - up[x]);
 }
 
 // SSIM map of one row: means a, b, second moments aa, bb, ab.
@@ -915,12 +902,19 @@ Values imageMetrics(const cv::Mat& ir, const cv::Mat& vi, const cv::Mat& fused,
     }
 
     if (wants(Metric::SD)) {
-        cv::Scalar mean, sd;
-        if (m.empty())
-            cv::meanStdDev(w.f, mean, sd);
-        else
-            cv::meanStdDev(w.f, mean, sd, m);
-        out[Metric::SD] = sd[0]; // population SD (divides by N), as sqrt(mean((F-mean)^2))
+        // population SD (divides by N), sqrt(mean((F - mean)^2)), from the grey-level counts:
+        // N^2 var = N sum v^2 - (sum v)^2 exactly in integers
+        const auto& h = hF();
+        std::int64_t s1 = 0, s2 = 0;
+        for (int v = 0; v < 256; ++v) {
+            const auto c = static_cast<std::int64_t>(h[size_t(v)]);
+            s1 += c * v;
+            s2 += c * v * v;
+        }
+        const auto n = static_cast<std::int64_t>(nPix);
+        __extension__ typedef __int128 I;
+        const I v2 = I(n) * s2 - I(s1) * s1;
+        out[Metric::SD] = n > 0 ? std::sqrt(double(v2)) / double(n) : 0.0;
     }
 
     if (wants(Metric::SF)) {
@@ -966,13 +960,14 @@ Values imageMetrics(const cv::Mat& ir, const cv::Mat& vi, const cv::Mat& fused,
     }
 
     if (wants(Metric::AG)) {
-        const cv::Mat gx = matlabGradientX(w.f), gy = matlabGradientY(w.f);
-        std::vector<double> row(cols);
+        // MATLAB gradient rows of F made as they are needed (no gradient images)
+        std::vector<double> row(cols), gx(cols), gy(cols);
         const std::vector<uchar> all(cols, 255);
         double s = 0, n = 0;
         for (int y = 0; y < rows; ++y) {
             const uchar* mk = m.empty() ? all.data() : m.ptr<uchar>(y);
-            agRow(gx.ptr<double>(y), gy.ptr<double>(y), mk, cols, row.data());
+            matlabGradientRows(w.f, y, gx.data(), gy.data());
+            agRow(gx.data(), gy.data(), mk, cols, row.data());
             for (int x = 0; x < cols; ++x)
                 s += row[x]; // masked-out pixels add +0: same sum as skipping them
             if (m.empty())
