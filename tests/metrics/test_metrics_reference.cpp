@@ -190,6 +190,26 @@ void TestMetricsReference::fmiBothPaths() {
                                     .arg(ref, 0, 'g', 17)));
         }
     }
+    // whole real frames (full rows of windows; the literal code would take seconds): the two
+    // paths agree, with and without a polygon mask
+    const std::filesystem::path root = std::filesystem::path(VF_SHARED_DIR) / "data/M3SVD/val";
+    const cv::Mat ir =
+        cv::imread((root / "infrared_Enhance/0111_1716/0003.png").string(), cv::IMREAD_GRAYSCALE);
+    const cv::Mat vi =
+        cv::imread((root / "visible_Enhance/0111_1716/0003.png").string(), cv::IMREAD_GRAYSCALE);
+    if (ir.empty() || vi.empty()) return;
+    cv::Mat avg;
+    cv::addWeighted(ir, 0.5, vi, 0.5, 0, avg);
+    const cv::Mat poly = polygonMask(ir.size(), {{20, 10}, {600, 40}, {500, 460}, {30, 300}});
+    for (const cv::Mat* mk : {static_cast<const cv::Mat*>(nullptr), &poly}) {
+        const cv::Mat m = mk ? *mk : cv::Mat();
+        const double x = detail::fmiGradient(ir, vi, avg, m, detail::FmiPath::Best);
+        const double y = detail::fmiGradient(ir, vi, avg, m, detail::FmiPath::Portable);
+        QVERIFY2(std::abs(x - y) <= 1e-12 && x > 0.1 && x < 1,
+                 qPrintable(QString("640x480 frame: vector %1 vs portable %2")
+                                .arg(x, 0, 'g', 17)
+                                .arg(y, 0, 'g', 17)));
+    }
 }
 
 void TestMetricsReference::singleMetricEntryPoints() {
