@@ -9,7 +9,13 @@
 //
 //   bench_model [--T 7] [--sizes 320x240,640x480] [--threads 1,2] [--reps 2]
 //               [--features 32] [--naive 0|1] [--naive-threads 1] [--cuda 0|1] [--ab 0|1]
-//               [--stream 0|1] [--clips 4] [--restored 0|1|both]
+//               [--stream 0|1] [--clips 4] [--restored 0|1|both] [--cpu 0|1]
+//               [--check FIXTURES_DIR]
+// --check DIR: before timing, the official code's fixture outputs (the files of
+// ../shared/videofusion/fixtures: *_weights.pth, *_io.pt) are recomputed on the device of the
+// run (CUDA with --cuda 1 when available, else the CPU) in fp64 and fp32, and in fp16/bf16 on
+// CUDA (reported, no tolerance); fp64/fp32 outside the tolerances of tests/model make the
+// program exit with status 3. --cpu 0: skip the CPU timings (a GPU machine's run).
 // --restored 0 (default): the fast-path runs return the fused clip only, as `vfstudio-cli
 // fuse` without --save-restored and the official test configuration (only_fusion: true) do:
 // the restoration decoders are skipped (TapRequest::restored = false), the fused frames are
@@ -38,6 +44,9 @@
 #include <vector>
 
 #include "core/common/Error.h"
+#include <torch/cuda.h>
+
+#include "core/model/Checkpoint.h"
 #include "core/model/FastOps.h"
 #include "core/model/VideoFusion.h"
 
@@ -110,11 +119,71 @@ double maxDiff(const ClipBuffer& a, const ClipBuffer& b) {
     return m;
 }
 
+// (1, T, 3, H, W) tensor -> clip
+ClipBuffer toClip(const at::Tensor& x) {
+    ClipBuffer c;
+    c.T = int(x.size(1));
+    c.H = int(x.size(3));
+    c.W = int(x.size(4));
+    const at::Tensor f = x[0].to(at::kFloat).contiguous();
+    c.data.assign(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+    return c;
+}
+
+// The fixture cases and the float32 tolerances of tests/model (fixtures/README.md). fp64 runs
+// are compared through the engine's float32 output buffers: within float32 rounding (half an
+// ulp of values below 1 is 3e-8) of the official float64 outputs.
+int checkFixtures(const std::filesystem::path& dir, bool cuda) {
+    struct Case {
+        const char *cfg, *name;
+        double tol32;
+    };
+    const Case cases[] = {
+        {"vf16", "vf16_t5", 1e-5}, {"vf16", "vf16_t2", 1e-5}, {"vf32", "vf32_t3", 1e-4}};
+    int failures = 0;
+    for (const Case& c : cases) {
+        const auto io = loadTensorDict(dir / (std::string(c.name) + "_io.pt"));
+        const ClipBuffer ir = toClip(io.at("x_ir")), vi = toClip(io.at("x_vi"));
+        for (Precision p : {Precision::FP64, Precision::FP32, Precision::FP16, Precision::BF16}) {
+            const bool half = p == Precision::FP16 || p == Precision::BF16;
+            if (half && !cuda) continue;
+            EngineOptions o;
+            o.device = cuda ? Device::CUDA : Device::CPU;
+            o.precision = p;
+            auto e = VideoFusionEngine::load(dir / (std::string(c.cfg) + "_weights.pth"), o);
+            const ClipResult r = e->run(ir, vi);
+            const std::string sfx = p == Precision::FP64 ? "_f64" : "";
+            double d = 0;
+            for (const auto& [key, out] :
+                 {std::pair{"fusion", &r.fusion}, std::pair{"ir", &r.ir}, std::pair{"vi", &r.vi}})
+                d = std::max(d, maxDiff(*out, toClip(io.at(key + sfx))));
+            const char* pn = p == Precision::FP64   ? "fp64"
+                             : p == Precision::FP32 ? "fp32"
+                             : p == Precision::FP16 ? "fp16"
+                                                    : "bf16";
+            const double tol = p == Precision::FP64 ? 5e-8 : c.tol32;
+            const bool ok = half || d <= tol;
+            failures += !ok;
+            char verdict[64];
+            if (half)
+                std::snprintf(verdict, sizeof verdict, "reported, no tolerance");
+            else
+                std::snprintf(verdict, sizeof verdict, "tolerance %.0e: %s", tol,
+                              ok ? "ok" : "FAILED");
+            std::printf("fixture %s on %s, %s: max |diff| %.3g against the official %s outputs "
+                        "(fused, restored IR, restored visible; %s)\n",
+                        c.name, e->deviceName().c_str(), pn, d, half ? "float32" : pn, verdict);
+        }
+    }
+    return failures;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     int T = 7, reps = 2, features = 32, naiveThreads = 1;
-    bool naive = true, cuda = true, ab = false, stream = true;
+    bool naive = true, cuda = true, ab = false, stream = true, cpu = true;
+    std::string checkDir;
     int clips = 4;
     std::string restoredArg = "0";
     std::string sizes = "320x240,640x480", threads = "1,2";
@@ -140,6 +209,10 @@ int main(int argc, char** argv) {
             ab = v != "0";
         else if (k == "--stream")
             stream = v != "0";
+        else if (k == "--cpu")
+            cpu = v != "0";
+        else if (k == "--check")
+            checkDir = v;
         else if (k == "--restored") {
             if (v != "0" && v != "1" && v != "both") {
                 std::fprintf(stderr, "--restored takes 0, 1 or both\n");
@@ -168,7 +241,7 @@ int main(int argc, char** argv) {
         ClipBuffer naiveOut;
         const auto sz0 = split(split(sizes, ',').front(), 'x');
         const int W0 = std::atoi(sz0[0].c_str()), H0 = std::atoi(sz0[1].c_str());
-        if (naive) {
+        if (naive && cpu) {
             EngineOptions o;
             o.device = Device::CPU;
             o.path = ComputePath::Reference;
@@ -187,11 +260,18 @@ int main(int argc, char** argv) {
                         naiveThreads, W0, H0, s, naiveFps, cpu, naiveCpuFps);
         }
         std::printf("%s\n", runtimeInfo().c_str());
+        if (!checkDir.empty()) {
+            const bool onCuda = cuda && torch::cuda::is_available();
+            if (checkFixtures(checkDir, onCuda) > 0) {
+                std::fprintf(stderr, "bench_model: fixture check FAILED\n");
+                return 3;
+            }
+        }
         for (const auto& sz : split(sizes, ',')) {
             auto wh = split(sz, 'x');
             const int W = std::atoi(wh[0].c_str()), H = std::atoi(wh[1].c_str());
             auto ir = randomClip(T, H, W, 11, true), vi = randomClip(T, H, W, 12, false);
-            for (const auto& th : split(threads, ',')) {
+            for (const auto& th : split(cpu ? threads : std::string(), ',')) {
                 EngineOptions o;
                 o.device = Device::CPU;
                 o.threads = std::atoi(th.c_str());

@@ -10,6 +10,7 @@
 
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include "core/common/Error.h"
 #include "core/common/Runtime.h"
@@ -281,17 +282,25 @@ ClipResult VideoFusionEngine::runOnThisThread(const ClipBuffer& ir, const ClipBu
     const bool autocast =
         d.device.is_cuda() && (d.precision == Precision::FP16 || d.precision == Precision::BF16);
     if (autocast) {
-        at::autocast::set_enabled(true);
-        at::autocast::set_autocast_gpu_dtype(d.precision == Precision::FP16 ? at::kHalf
-                                                                            : at::kBFloat16);
+        const at::ScalarType half = d.precision == Precision::FP16 ? at::kHalf : at::kBFloat16;
+        // LibTorch 2.4 replaced the CUDA-only autocast calls by per-device ones (the old ones
+        // are deprecated there and gone later); Debian's 1.13 has only the old ones.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+        auto enable = [](bool on) { at::autocast::set_autocast_enabled(at::kCUDA, on); };
+        at::autocast::set_autocast_dtype(at::kCUDA, half);
+#else
+        auto enable = [](bool on) { at::autocast::set_enabled(on); };
+        at::autocast::set_autocast_gpu_dtype(half);
+#endif
+        enable(true);
         try {
             out = d.net->forward(xir, xvi, fo);
         } catch (...) {
-            at::autocast::set_enabled(false);
+            enable(false);
             at::autocast::clear_cache();
             throw;
         }
-        at::autocast::set_enabled(false);
+        enable(false);
         at::autocast::clear_cache();
     } else {
         out = d.net->forward(xir, xvi, fo);
