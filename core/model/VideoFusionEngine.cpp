@@ -168,6 +168,13 @@ void setup(VideoFusionEngine::Impl& d, const EngineOptions& options) {
                    ? at::Device(at::kCUDA, 0)
                    : at::Device(at::kCPU);
     d.precision = options.precision;
+    // fp32 means fp32 on CUDA too: cuDNN convolutions default to TF32 on Ampere and later (a
+    // 10-bit mantissa: ~1e-4 off the official float32 outputs on an H200, against 1e-7 with
+    // TF32 off, bench_model --check). A process-wide switch; fp16/bf16 runs do not need it.
+    if (d.device.is_cuda() && (d.precision == Precision::FP32 || d.precision == Precision::FP64)) {
+        at::globalContext().setAllowTF32CuDNN(false);
+        at::globalContext().setAllowTF32CuBLAS(false);
+    }
     if ((d.precision == Precision::FP16 || d.precision == Precision::BF16) && d.device.is_cpu())
         throw Error(ErrorCode::Unsupported,
                     "fp16/bf16 inference needs CUDA; on the CPU use fp32 (or fp64 to verify)");
