@@ -119,6 +119,13 @@ double maxDiff(const ClipBuffer& a, const ClipBuffer& b) {
     return m;
 }
 
+const char* precisionName(Precision p) {
+    return p == Precision::FP64   ? "fp64"
+           : p == Precision::FP32 ? "fp32"
+           : p == Precision::FP16 ? "fp16"
+                                  : "bf16";
+}
+
 // (1, T, 3, H, W) tensor -> clip
 ClipBuffer toClip(const at::Tensor& x) {
     ClipBuffer c;
@@ -157,10 +164,7 @@ int checkFixtures(const std::filesystem::path& dir, bool cuda) {
             for (const auto& [key, out] :
                  {std::pair{"fusion", &r.fusion}, std::pair{"ir", &r.ir}, std::pair{"vi", &r.vi}})
                 d = std::max(d, maxDiff(*out, toClip(io.at(key + sfx))));
-            const char* pn = p == Precision::FP64   ? "fp64"
-                             : p == Precision::FP32 ? "fp32"
-                             : p == Precision::FP16 ? "fp16"
-                                                    : "bf16";
+            const char* pn = precisionName(p);
             const double tol = p == Precision::FP64 ? 5e-8 : c.tol32;
             const bool ok = half || d <= tol;
             failures += !ok;
@@ -380,9 +384,7 @@ int main(int argc, char** argv) {
                     e->run(ir, vi, runReq);
                     ClipResult r;
                     double s = seconds(*e, ir, vi, reps, &r, nullptr, withRestored);
-                    const char* pn = p == Precision::FP32   ? "fp32"
-                                     : p == Precision::FP16 ? "fp16"
-                                                            : "bf16";
+                    const char* pn = precisionName(p);
                     std::printf("CUDA %s %dx%d (%s): %.3f s/clip, %.2f frames/s", pn, W, H,
                                 outputsName, s, T / s);
                     if (p == Precision::FP32)

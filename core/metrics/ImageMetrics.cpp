@@ -199,15 +199,19 @@ MomentSums momentSums(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& f8,
     return t;
 }
 
+// n^2 times the covariance of x and y from the count n and the sums of x, y and x y, exact
+// (n * sums exceed 64 bits for large frames: 128-bit; GCC and Clang on 64-bit targets).
+double nSqCovariance(std::int64_t n, std::int64_t sx, std::int64_t sy, std::int64_t sxy) {
+    __extension__ typedef __int128 I;
+    return double(I(n) * sxy - I(sx) * sy);
+}
+
 // Pearson correlation from the count n and the sums of x, y, x^2, y^2 and x y; 0 when either
-// is constant (MATLAB's corr2 gives NaN). n * sums exceed 64 bits for large frames: 128-bit.
+// is constant (MATLAB's corr2 gives NaN).
 double pearsonFromSums(std::int64_t n, std::int64_t sx, std::int64_t sy, std::int64_t sxx,
                        std::int64_t syy, std::int64_t sxy) {
-    __extension__ typedef __int128 I; // (GCC and Clang on 64-bit targets)
-    const I num = I(n) * sxy - I(sx) * sy;
-    const I vx = I(n) * sxx - I(sx) * sx, vy = I(n) * syy - I(sy) * sy;
-    const double d = std::sqrt(double(vx) * double(vy));
-    return d > 0 ? double(num) / d : 0.0;
+    const double d = std::sqrt(nSqCovariance(n, sx, sx, sxx) * nSqCovariance(n, sy, sy, syy));
+    return d > 0 ? nSqCovariance(n, sx, sy, sxy) / d : 0.0;
 }
 
 // Row y of MATLAB's [gx, gy] = gradient(f) (central differences inside, one-sided at the
@@ -266,8 +270,7 @@ std::vector<double> ssimAgainst(const cv::Mat& f, const std::vector<const cv::Ma
         ch.push_back({i + 1, i + 1});
         ch.push_back({0, i + 1});
     }
-    std::vector<double> sum(nx, 0.0);
-    double n = 0;
+    std::vector<double> sum(nx, 0.0), n(nx, 0.0);
     std::vector<double> terms(f.cols);
     detail::filterMoments(images, ch, k, detail::FilterBorder::Replicate,
                           [&](int y, int x0, int cols, const double* const* r) {
@@ -275,19 +278,11 @@ std::vector<double> ssimAgainst(const cv::Mat& f, const std::vector<const cv::Ma
                               for (int i = 0; i < nx; ++i) {
                                   ssimTerms(r[0], r[1], r[2 + 3 * i], r[3 + 3 * i], r[4 + 3 * i],
                                             cols, C1, C2, terms.data());
-                                  if (m)
-                                      for (int c = 0; c < cols; ++c)
-                                          terms[c] = m[c] ? terms[c] : 0.0;
-                                  sum[i] += detail::sumRow(terms.data(), cols);
+                                  detail::maskedRowSum(terms.data(), m, cols, sum[i], n[i]);
                               }
-                              if (!m)
-                                  n += cols;
-                              else
-                                  for (int c = 0; c < cols; ++c)
-                                      n += m[c] != 0;
                           });
-    for (double& v : sum)
-        v /= n;
+    for (int i = 0; i < nx; ++i)
+        sum[i] /= n[i];
     return sum;
 }
 
@@ -706,13 +701,11 @@ double ratioOr0(double num, double den) {
     return den > 0 ? num / den : 0.0;
 }
 
-// AG's per-pixel term sqrt((gx^2 + gy^2) / 2), 0 outside the mask (vectorised).
-VF_IM_CLONES void agRow(const double* __restrict gx, const double* __restrict gy,
-                        const uchar* __restrict mk, int n, double* __restrict out) {
-    for (int x = 0; x < n; ++x) {
-        const double v = std::sqrt((gx[x] * gx[x] + gy[x] * gy[x]) / 2);
-        out[x] = mk[x] ? v : 0.0;
-    }
+// AG's per-pixel term sqrt((gx^2 + gy^2) / 2) (vectorised).
+VF_IM_CLONES void agRow(const double* __restrict gx, const double* __restrict gy, int n,
+                        double* __restrict out) {
+    for (int x = 0; x < n; ++x)
+        out[x] = std::sqrt((gx[x] * gx[x] + gy[x] * gy[x]) / 2);
 }
 
 // MATLAB rgb2gray of one BGR row: (0.114020904255103 B + 0.587043074451121 G) +
@@ -912,9 +905,7 @@ Values imageMetrics(const cv::Mat& ir, const cv::Mat& vi, const cv::Mat& fused,
             s2 += c * v * v;
         }
         const auto n = static_cast<std::int64_t>(nPix);
-        __extension__ typedef __int128 I;
-        const I v2 = I(n) * s2 - I(s1) * s1;
-        out[Metric::SD] = n > 0 ? std::sqrt(double(v2)) / double(n) : 0.0;
+        out[Metric::SD] = n > 0 ? std::sqrt(nSqCovariance(n, s1, s1, s2)) / double(n) : 0.0;
     }
 
     if (wants(Metric::SF)) {
@@ -962,19 +953,11 @@ Values imageMetrics(const cv::Mat& ir, const cv::Mat& vi, const cv::Mat& fused,
     if (wants(Metric::AG)) {
         // MATLAB gradient rows of F made as they are needed (no gradient images)
         std::vector<double> row(cols), gx(cols), gy(cols);
-        const std::vector<uchar> all(cols, 255);
         double s = 0, n = 0;
         for (int y = 0; y < rows; ++y) {
-            const uchar* mk = m.empty() ? all.data() : m.ptr<uchar>(y);
             matlabGradientRows(w.f, y, gx.data(), gy.data());
-            agRow(gx.data(), gy.data(), mk, cols, row.data());
-            for (int x = 0; x < cols; ++x)
-                s += row[x]; // masked-out pixels add +0: same sum as skipping them
-            if (m.empty())
-                n += cols;
-            else
-                for (int x = 0; x < cols; ++x)
-                    n += mk[x] != 0;
+            agRow(gx.data(), gy.data(), cols, row.data());
+            detail::maskedRowSum(row.data(), m.empty() ? nullptr : m.ptr<uchar>(y), cols, s, n);
         }
         // Toolbox: sum / ((r-1)(c-1)); under a mask the same normalisation scaled to the
         // masked pixel count (identical for a full mask).

@@ -34,6 +34,21 @@ inline double sumRow(const double* p, int n) {
     return (s0 + s1) + (s2 + s3);
 }
 
+// s += the sum (sumRow) of v[x] over the pixels with m[x] != 0 (all when m is null; v is
+// scratch: masked-out values are set to 0), n += their count.
+inline void maskedRowSum(double* v, const unsigned char* m, int w, double& s, double& n) {
+    int cnt = w;
+    if (m) {
+        cnt = 0;
+        for (int x = 0; x < w; ++x) {
+            v[x] = m[x] ? v[x] : 0.0;
+            cnt += m[x] != 0;
+        }
+    }
+    s += sumRow(v, w);
+    n += cnt;
+}
+
 // ent(x) = -x log2|x| (0 for x = 0) of every element, in place; vectorised.
 void entInPlace(double* x, std::size_t n);
 

@@ -65,7 +65,7 @@ bool wants(const std::vector<Metric>& w, Metric m) {
 }
 
 // Residuals between an 8-bit frame and a warped float row: per-element values go to a row
-// buffer (vectorised loop), then are combined per pixel and summed per row (rowSum).
+// buffer (vectorised loop), then are combined per pixel and summed per row (detail::maskedRowSum).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define VF_TMP_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
@@ -580,21 +580,6 @@ struct Residual {
     double mean() const { return n > 0 ? s / n : std::numeric_limits<double>::quiet_NaN(); }
 };
 
-// s += the sum of v[x] over the row (the pixels with m[x] != 0 when m is given; v is scratch:
-// masked-out values are set to 0), n += their count.
-inline void rowSum(double* v, const uchar* m, int w, double& s, double& n) {
-    int cnt = w;
-    if (m) {
-        cnt = 0;
-        for (int x = 0; x < w; ++x) {
-            v[x] = m[x] ? v[x] : 0.0;
-            cnt += m[x] != 0;
-        }
-    }
-    s += detail::sumRow(v, w);
-    n += cnt;
-}
-
 // cur (8-bit) against src warped by the fixed map, for each of the residuals in r: the same
 // per-pixel values as the residual of cur against warpBackward(src, flow), summed per row.
 void warpResiduals(const cv::Mat& src, const cv::Mat& cur, const FixedMap& fm, Residual* r,
@@ -632,7 +617,7 @@ void warpResiduals(const cv::Mat& src, const cv::Mat& cur, const FixedMap& fm, R
                         R.kind == 0 ? std::sqrt(acc) : (R.kind == 1 ? acc : acc / (255.0 * 255.0));
                 }
             }
-            rowSum(v, m, w, R.s, R.n);
+            detail::maskedRowSum(v, m, w, R.s, R.n);
         }
     }
 }
