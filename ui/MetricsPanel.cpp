@@ -28,6 +28,7 @@
 #include <mutex>
 #include <optional>
 #include <tuple>
+#include <utility>
 
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
@@ -251,15 +252,20 @@ MetricsPanel::MetricsPanel(Workspace* ws, JobManager* jobs, QWidget* parent)
     metricBox_->addItems(metricNames());
     connect(metricBox_, &QComboBox::currentIndexChanged, this, &MetricsPanel::rebuildPlot);
     top->addWidget(metricBox_);
-    // the optical flow of flowD and Flicker's source warps: DIS MEDIUM follows the motion best,
-    // FAST and ULTRAFAST are ~4x and ~8x cheaper
+    // the optical flow of flowD: DIS MEDIUM follows the motion best, FAST and ULTRAFAST are ~4x
+    // and ~8x cheaper; items hold core/metrics' method names
     top->addWidget(new QLabel(tr("Flow:"), this));
     flowBox_ = new QComboBox(this);
     flowBox_->setObjectName(QStringLiteral("metricsFlow"));
-    flowBox_->addItem(tr("DIS medium (most accurate)"), QStringLiteral("dis-medium"));
-    flowBox_->addItem(tr("DIS fast"), QStringLiteral("dis-fast"));
-    flowBox_->addItem(tr("DIS ultrafast (fastest)"), QStringLiteral("dis-ultrafast"));
-    flowBox_->addItem(tr("Farneback"), QStringLiteral("farneback"));
+#if VF_HAVE_METRICS
+    using vf::metrics::FlowMethod;
+    for (const auto& [label, m] :
+         {std::pair{tr("DIS medium (most accurate)"), FlowMethod::DisMedium},
+          std::pair{tr("DIS fast"), FlowMethod::DisFast},
+          std::pair{tr("DIS ultrafast (fastest)"), FlowMethod::DisUltrafast},
+          std::pair{tr("Farneback"), FlowMethod::Farneback}})
+        flowBox_->addItem(label, QString::fromLatin1(vf::metrics::flowMethodName(m)));
+#endif
     flowBox_->setToolTip(tr("Optical flow used by flowD (applies to the next computation)"));
     top->addWidget(flowBox_);
     top->addStretch(1);
